@@ -1,0 +1,106 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .admin_scope import OrganisationScopedAdmin, is_platform_admin
+from .admin_site import admin_site
+from .models import Membership, Organisation, Team, User
+
+
+@admin.register(Organisation, site=admin_site)
+class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
+    organisation_path = "pk"
+    list_display = ["name", "time_zone", "default_language"]
+    search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name", "time_zone", "default_language"]}),
+        (_("Branding"), {"fields": ["logo", "primary_colour", "sender_name"]}),
+        (_("Invitations"), {"fields": ["default_message"]}),
+        (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        # New organisations are set up by the platform; an organisation admin edits their own.
+        return is_platform_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request)
+
+
+class OrganisationOwnedAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
+    """For models with an `organisation` field that an organisation admin never chooses."""
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        return [] if is_platform_admin(request) else ["organisation"]
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if not is_platform_admin(request):
+            obj.organisation_id = request.user.organisation_id
+        super().save_model(request, obj, form, change)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    fields = ["role", "team"]
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "team" and not is_platform_admin(request):
+            kwargs["queryset"] = Team.objects.filter(organisation_id=request.user.organisation_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Team, site=admin_site)
+class TeamAdmin(OrganisationOwnedAdmin):
+    list_display = ["name", "organisation"]
+    search_fields = ["name"]
+
+    def get_list_display(self, request: HttpRequest):
+        return self.list_display if is_platform_admin(request) else ["name"]
+
+
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "language"]
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User, site=admin_site)
+class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    inlines = [MembershipInline]
+    list_display = ["full_name", "email", "organisation", "is_active"]
+    list_filter = ["is_active", "memberships__role"]
+    search_fields = ["full_name", "email"]
+    ordering = ["full_name"]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        if obj is None:
+            fields = ["email", "full_name", "language", "password1", "password2"]
+            if is_platform_admin(request):
+                fields.append("organisation")
+            return [(None, {"classes": ["wide"], "fields": fields})]
+        main = ["email", "password", "full_name", "language", "is_active"]
+        sets = [(None, {"fields": main}), (_("History"), {"fields": ["last_login", "date_joined"]})]
+        if is_platform_admin(request):
+            sets.insert(1, (_("Platform"), {"fields": ["organisation", "is_staff", "is_superuser"]}))
+        return sets
+
+    def get_list_filter(self, request: HttpRequest):
+        return ["organisation", *self.list_filter] if is_platform_admin(request) else self.list_filter
+
+    def save_model(self, request: HttpRequest, obj: User, form: forms.Form, change: bool) -> None:
+        if not is_platform_admin(request):
+            obj.organisation_id = request.user.organisation_id
+        super().save_model(request, obj, form, change)

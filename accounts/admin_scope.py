@@ -1,0 +1,44 @@
+"""Scoping of admin pages: organisation admins reach only their own organisation's rows."""
+
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+
+def is_platform_admin(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def is_org_admin(request: HttpRequest) -> bool:
+    return request.user.is_active and getattr(request.user, "is_organisation_admin", False)
+
+
+class OrganisationScopedAdmin:
+    """Mixin for ModelAdmins: `organisation_path` names the lookup from the model to its organisation."""
+
+    organisation_path: str = "organisation"
+    # Organisation admins may view these models but not change them (e.g. appointments).
+    org_admin_read_only: bool = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request)
+        if is_platform_admin(request):
+            return qs
+        return qs.filter(**{self.organisation_path: request.user.organisation_id})
+
+    def _org_allowed(self, request: HttpRequest, obj: Model | None) -> bool:
+        return is_platform_admin(request) or is_org_admin(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._org_allowed(request, None)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._org_allowed(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return is_platform_admin(request) or (is_org_admin(request) and not self.org_admin_read_only)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_platform_admin(request) or (is_org_admin(request) and not self.org_admin_read_only)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_platform_admin(request) or (is_org_admin(request) and not self.org_admin_read_only)

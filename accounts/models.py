@@ -1,0 +1,233 @@
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    DUTCH = "nl", _("Dutch")
+    ENGLISH = "en", _("English")
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=_time_zone_choices,
+        default=settings.DEFAULT_ORGANISATION_TIME_ZONE,
+    )
+    default_language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.DUTCH
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    primary_colour = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        default="#1f6f78",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))],
+        help_text=_("Used for buttons and headings, e.g. #1f6f78."),
+    )
+    sender_name = models.CharField(
+        _("sender name"), max_length=100, blank=True, help_text=_("Shown as the sender of emails and SMS.")
+    )
+    default_message = models.TextField(
+        _("default invitation message"),
+        blank=True,
+        help_text=_("Pre-filled in the message field of every new booking."),
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def display_sender(self) -> str:
+        return self.sender_name or self.name
+
+
+class Team(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="teams", verbose_name=_("organisation")
+    )
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="team_unique_name_per_organisation")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> "User":
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> "User":
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str) -> "User":
+        # Email addresses are stored lower-case, so login is not case-sensitive.
+        return self.get(**{self.model.USERNAME_FIELD: username.lower()})
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("organisation"),
+        help_text=_("Empty only for platform superusers."),
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("platform staff"), default=False, help_text=_("Platform operators only; organisation admins need no flag.")
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def roles(self) -> "Roles":
+        """The user's memberships, read once per request."""
+        return Roles(list(self.memberships.select_related("team")))
+
+    @property
+    def is_organisation_admin(self) -> bool:
+        return self.organisation_id is not None and self.roles.is_admin
+
+
+class Role(models.TextChoices):
+    ASSISTANT = "assistant", _("Assistant")
+    AGENT = "agent", _("Agent")
+    ADMIN = "admin", _("Organisation admin")
+
+
+class Membership(models.Model):
+    """What a user does: assistant or agent in a team, or admin of the whole organisation.
+
+    Admin is organisation-wide, so an admin membership has no team; the other roles always have one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships", verbose_name=_("team")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "team", "role"], condition=Q(team__isnull=False), name="membership_unique_team_role"
+            ),
+            models.UniqueConstraint(fields=["user"], condition=Q(role="admin"), name="membership_unique_admin"),
+            models.CheckConstraint(
+                condition=(Q(role="admin") & Q(team__isnull=True)) | (~Q(role="admin") & Q(team__isnull=False)),
+                name="membership_team_iff_not_admin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.team_id is None:
+            return f"{self.user} · {self.get_role_display()}"
+        return f"{self.user} · {self.get_role_display()} · {self.team}"
+
+    def clean(self) -> None:
+        if self.role == Role.ADMIN and self.team_id is not None:
+            raise ValidationError({"team": _("An organisation admin is admin of every team; leave the team empty.")})
+        if self.role != Role.ADMIN and self.team_id is None:
+            raise ValidationError({"team": _("Assistants and agents belong to a team.")})
+        if (
+            self.team_id is not None
+            and self.user_id is not None
+            and self.team.organisation_id != self.user.organisation_id
+        ):
+            raise ValidationError({"team": _("The team belongs to another organisation than the user.")})
+
+
+class Roles:
+    """Answers 'what may this user do where' from their memberships, without further queries."""
+
+    def __init__(self, memberships: list[Membership]) -> None:
+        self._memberships = memberships
+
+    @property
+    def is_admin(self) -> bool:
+        return any(m.role == Role.ADMIN for m in self._memberships)
+
+    def team_ids(self, role: str) -> set[int]:
+        return {m.team_id for m in self._memberships if m.role == role and m.team_id is not None}
+
+    @property
+    def is_assistant(self) -> bool:
+        return self.is_admin or bool(self.team_ids(Role.ASSISTANT))
+
+    @property
+    def is_agent(self) -> bool:
+        return bool(self.team_ids(Role.AGENT))

@@ -1,0 +1,32 @@
+"""Who may book for whom: read-only queries on teams and memberships."""
+
+from django.db.models import QuerySet
+
+from .models import Membership, Role, Team, User
+
+
+def bookable_teams(*, user: User) -> QuerySet[Team]:
+    """Teams the user may book consults for: their assistant teams, or every team for an admin."""
+    if user.organisation_id is None:
+        return Team.objects.none()
+    teams = Team.objects.filter(organisation_id=user.organisation_id)
+    if user.roles.is_admin:
+        return teams
+    return teams.filter(pk__in=user.roles.team_ids(Role.ASSISTANT))
+
+
+def agents_by_team(*, teams: QuerySet[Team]) -> dict[int, list[User]]:
+    """Active agents of each team, in one query."""
+    result: dict[int, list[User]] = {}
+    memberships = (
+        Membership.objects.filter(role=Role.AGENT, team__in=teams, user__is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+    for membership in memberships:
+        result.setdefault(membership.team_id, []).append(membership.user)
+    return result
+
+
+def is_agent_of_team(*, user: User, team: Team) -> bool:
+    return user.is_active and user.memberships.filter(role=Role.AGENT, team=team).exists()

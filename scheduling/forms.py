@@ -1,0 +1,186 @@
+"""The booking form ("Afspraak"): parses what the assistant typed; the rules live in services."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language, Organisation, Team, User
+
+from .models import Appointment, Channel
+from .phones import display_phone, normalise_mobile
+from .services import ParticipantInput
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"]
+TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S", "%H.%M"]
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name
+
+
+class AppointmentForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date"),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    start_time = forms.TimeField(
+        label=_("Start time"),
+        input_formats=TIME_INPUT_FORMATS,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    end_time = forms.TimeField(
+        label=_("End time"),
+        input_formats=TIME_INPUT_FORMATS,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), empty_label=_("Choose a team"))
+    agent = AgentChoiceField(label=_("Agent"), queryset=User.objects.none(), empty_label=_("Choose an agent"))
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(
+        label=_("Message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Sent to the participants with the link."),
+    )
+    # Shown only once the agent turns out to be busy at that time.
+    confirm_conflicts = forms.BooleanField(label=_("Book anyway, despite the overlap"), required=False)
+    # The sequence the editor saw (rendered by the template); a save based on an older one is refused.
+    sequence = forms.IntegerField(required=False)
+
+    def __init__(
+        self,
+        *args,
+        organisation: Organisation,
+        teams: list[Team],
+        agents_by_team: dict[int, list[User]],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        team_ids = [team.pk for team in teams]
+        agent_ids = {agent.pk for agents in agents_by_team.values() for agent in agents}
+        self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids)
+        self.fields["agent"].queryset = User.objects.filter(pk__in=agent_ids)
+        # Rendered from memory: the template groups agents per team without another query.
+        self.team_agents = [(team, agents_by_team.get(team.pk, [])) for team in teams]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, start_time, end_time = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day and start_time and end_time:
+            data["start"] = self._aware(day, start_time)
+            data["end"] = self._aware(day, end_time)
+        return data
+
+    def _aware(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment).replace(tzinfo=self.organisation.tzinfo)
+
+    @classmethod
+    def initial_for(cls, appointment: Appointment) -> dict:
+        tz = appointment.organisation.tzinfo
+        start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
+        return {
+            "date": start.date(),
+            "start_time": start.time(),
+            "end_time": end.time(),
+            "team": appointment.team_id,
+            "agent": appointment.agent_id,
+            "subject": appointment.subject,
+            "message": appointment.message,
+            "sequence": appointment.sequence,
+        }
+
+
+class ParticipantForm(forms.Form):
+    participant_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    channel = forms.ChoiceField(label=_("Send by"), choices=Channel.choices, initial=Channel.EMAIL)
+    email = forms.EmailField(label=_("Email address"), required=False)
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "placeholder": "06 12345678"}),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def __init__(self, *args, default_language: str = Language.DUTCH, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = default_language
+
+    def clean(self) -> dict:
+        data = super().clean()
+        channel = data.get("channel")
+        if channel == Channel.EMAIL and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("An invitation by email needs an email address."))
+        if channel == Channel.SMS:
+            raw = data.get("phone", "")
+            if not raw:
+                self.add_error("phone", _("An invitation by SMS needs a mobile number."))
+            else:
+                try:
+                    data["phone"] = normalise_mobile(raw)
+                except ValidationError as error:
+                    self.add_error("phone", error)
+        return data
+
+    def to_input(self) -> ParticipantInput:
+        data = self.cleaned_data
+        return ParticipantInput(
+            name=data["name"],
+            channel=data["channel"],
+            language=data["language"],
+            email=data.get("email") or "",
+            phone=data.get("phone") or "",
+            participant_id=data.get("participant_id"),
+        )
+
+
+class BaseParticipantFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": _("A consult has at most %(num)d participants."),
+        "too_few_forms": _("Add at least one participant."),
+    }
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not self.rows():
+            raise ValidationError(_("Add at least one participant."), code="no_participants")
+
+    def rows(self) -> list[ParticipantForm]:
+        # Blank extra rows validate to an empty dict; rows with data (typed or pre-filled) count.
+        return [f for f in self.forms if f.cleaned_data and not self._should_delete_form(f)]
+
+    def to_inputs(self) -> list[ParticipantInput]:
+        return [form.to_input() for form in self.rows()]
+
+
+ParticipantFormSet = forms.formset_factory(
+    ParticipantForm,
+    formset=BaseParticipantFormSet,
+    extra=0,
+    min_num=1,
+    max_num=settings.APPOINTMENT_MAX_PARTICIPANTS,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+def participant_initial(appointment: Appointment) -> list[dict]:
+    return [
+        {
+            "participant_id": p.pk,
+            "name": p.name,
+            "channel": p.channel,
+            "email": p.email,
+            "phone": display_phone(p.phone),
+            "language": p.language,
+        }
+        for p in appointment.active_participants
+    ]

@@ -1,0 +1,175 @@
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language, Organisation, Team
+
+# A join link never stops working before this long after the start, however short the consult.
+MINIMUM_LINK_LIFETIME = timedelta(hours=1)
+
+
+def link_expiry(start: datetime, end: datetime) -> datetime:
+    """When a join link stops working: the end, but never earlier than one hour after the start.
+
+    12:00-12:15 gives 13:00; 12:00-13:30 gives 13:30. The consult itself is not cut off then.
+    """
+    return max(end, start + MINIMUM_LINK_LIFETIME)
+
+
+def new_calendar_uid() -> str:
+    return f"{uuid.uuid4()}@videoconsult"
+
+
+def new_join_token() -> str:
+    # 32 random bytes: 256 bits, far above the 128 the design asks for.
+    return secrets.token_urlsafe(32)
+
+
+class Status(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def scheduled(self) -> "AppointmentQuerySet":
+        return self.filter(status=Status.SCHEDULED)
+
+    def overlapping(self, start: datetime, end: datetime) -> "AppointmentQuerySet":
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Appointment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("organisation")
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("team"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consults", verbose_name=_("agent")
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="booked_appointments",
+        verbose_name=_("booked by"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    subject = models.CharField(_("subject"), max_length=200)
+    message = models.TextField(_("message"), max_length=2000)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    # One UID for the consult's whole life, so calendars update the event instead of adding one.
+    calendar_uid = models.CharField(_("calendar UID"), max_length=255, unique=True, default=new_calendar_uid)
+    # Rises with every change (iCalendar SEQUENCE); also guards against two people saving at once.
+    sequence = models.PositiveIntegerField(_("sequence"), default=0)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="appointment_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(status=Status.CANCELLED, cancelled_at__isnull=False)
+                | Q(status=Status.SCHEDULED, cancelled_at__isnull=True),
+                name="appointment_cancelled_at_iff_cancelled",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "start"], name="appointment_org_start"),
+            models.Index(fields=["agent", "start"], name="appointment_agent_start"),
+            models.Index(fields=["team", "start"], name="appointment_team_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({timezone.localtime(self.start):%Y-%m-%d %H:%M})"
+
+    @property
+    def link_expires_at(self) -> datetime:
+        return link_expiry(self.start, self.end)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == Status.CANCELLED
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    LINK = "link", _("Copy link")
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def active(self) -> "ParticipantQuerySet":
+        return self.filter(removed_at__isnull=True)
+
+
+class Participant(models.Model):
+    """A client invited to a consult. Removing one from a consult keeps the row so its link can be refused."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="participants", verbose_name=_("appointment")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("mobile number"), max_length=20, blank=True, help_text=_("E.164, e.g. +31612345678"))
+    token = models.CharField(max_length=64, unique=True, default=new_join_token, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(channel=Channel.EMAIL) | ~Q(email=""), name="participant_email_channel_has_email"
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=Channel.SMS) | Q(phone__startswith="+"), name="participant_sms_channel_has_phone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def join_url(self) -> str:
+        return settings.SITE_URL + reverse("waitingroom:join", kwargs={"token": self.token})
+
+    @property
+    def contact(self) -> str:
+        if self.channel == Channel.EMAIL:
+            return self.email
+        if self.channel == Channel.SMS:
+            return self.phone
+        return self.email or self.phone

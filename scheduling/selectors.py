@@ -1,0 +1,85 @@
+"""Reads of appointments, always through what the user may see."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Role, User
+
+from .models import Appointment, Participant
+
+
+def visible_appointments(*, user: User) -> QuerySet[Appointment]:
+    """Admins see their organisation; assistants their teams' consults; agents their own."""
+    if user.organisation_id is None:
+        return Appointment.objects.none()
+    qs = Appointment.objects.filter(organisation_id=user.organisation_id)
+    if user.roles.is_admin:
+        return qs
+    return qs.filter(Q(team_id__in=user.roles.team_ids(Role.ASSISTANT)) | Q(agent=user))
+
+
+def manageable_appointments(*, user: User) -> QuerySet[Appointment]:
+    """Consults the user may edit, reassign or cancel: admins and the team's assistants."""
+    if user.organisation_id is None:
+        return Appointment.objects.none()
+    qs = Appointment.objects.filter(organisation_id=user.organisation_id)
+    if user.roles.is_admin:
+        return qs
+    return qs.filter(team_id__in=user.roles.team_ids(Role.ASSISTANT))
+
+
+def can_manage(*, user: User, appointment: Appointment) -> bool:
+    if appointment.organisation_id != user.organisation_id:
+        return False
+    return user.roles.is_admin or appointment.team_id in user.roles.team_ids(Role.ASSISTANT)
+
+
+def _with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return qs.select_related("team", "agent", "booked_by").prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.active(), to_attr="active_participants")
+    )
+
+
+def get_visible_appointment(*, user: User, public_id: str) -> Appointment:
+    """The consult, or 404 when it does not exist or the user may not see it (no difference is shown)."""
+    try:
+        return _with_details(visible_appointments(user=user)).get(public_id=public_id)
+    except (Appointment.DoesNotExist, ValueError):
+        raise Http404
+
+
+def get_manageable_appointment(*, user: User, public_id: str) -> Appointment:
+    try:
+        return _with_details(manageable_appointments(user=user)).get(public_id=public_id)
+    except (Appointment.DoesNotExist, ValueError):
+        raise Http404
+
+
+def appointments_between(
+    *,
+    user: User,
+    start: datetime,
+    end: datetime,
+    team_id: int | None = None,
+    agent_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Appointment]:
+    """Visible consults overlapping [start, end), with team, agent and participants loaded: 2 queries."""
+    qs = visible_appointments(user=user).overlapping(start, end)
+    if not include_cancelled:
+        qs = qs.scheduled()
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    return list(_with_details(qs).order_by("start", "pk"))
+
+
+def agent_conflicts(*, agent: User, start: datetime, end: datetime, exclude_pk: int | None = None) -> list[Appointment]:
+    """The agent's scheduled consults that overlap the given time."""
+    qs = Appointment.objects.scheduled().overlapping(start, end).filter(agent=agent).order_by("start")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs[:10])

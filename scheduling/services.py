@@ -1,0 +1,282 @@
+"""The only writers of appointments and participants.
+
+Every rule from the domain that a booking must satisfy is checked here, so that a form, an admin action or
+a task that calls these functions cannot bypass it. Errors are ValidationErrors keyed by the field they
+concern (start, end, team, agent, participants), so a form can show them next to that field.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Team, User
+from accounts.selectors import bookable_teams, is_agent_of_team
+
+from .models import Appointment, Channel, Participant, Status
+from .phones import normalise_mobile
+from .selectors import agent_conflicts, can_manage
+
+
+@dataclass(frozen=True)
+class ParticipantInput:
+    name: str
+    channel: str
+    language: str
+    email: str = ""
+    phone: str = ""
+    # The existing participant this row edits; None adds a participant.
+    participant_id: int | None = None
+
+
+class ConflictError(ValidationError):
+    """The agent has other consults at that time; the caller may book anyway after confirming."""
+
+    def __init__(self, conflicts: list[Appointment]) -> None:
+        self.conflicts = conflicts
+        super().__init__(_("The agent already has a consult at this time."), code="conflict")
+
+
+class StaleAppointmentError(ValidationError):
+    """Someone else changed the consult after this person opened it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this consult while you were editing it, so your changes were not saved. "
+                "The latest version is shown below the form; your changes are still in the form. "
+                "Save again to overwrite the other change."
+            ),
+            code="stale",
+        )
+
+
+def _validate_times(*, start: datetime, end: datetime, check_past: bool) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if end <= start:
+        errors.setdefault("end", []).append(_("The end time must be after the start time."))
+    elif end - start > timedelta(hours=settings.APPOINTMENT_MAX_DURATION_HOURS):
+        errors.setdefault("end", []).append(
+            _("A consult lasts at most %(hours)d hours.") % {"hours": settings.APPOINTMENT_MAX_DURATION_HOURS}
+        )
+    if check_past and start < timezone.now():
+        errors.setdefault("start", []).append(_("The start time is in the past."))
+    return errors
+
+
+def _clean_participants(participants: Sequence[ParticipantInput]) -> tuple[list[ParticipantInput], list[str]]:
+    """Check the participant rows and return them with phone numbers in E.164."""
+    errors: list[str] = []
+    if not participants:
+        return [], [_("Add at least one participant.")]
+    if len(participants) > settings.APPOINTMENT_MAX_PARTICIPANTS:
+        errors.append(
+            _("A consult has at most %(count)d participants.") % {"count": settings.APPOINTMENT_MAX_PARTICIPANTS}
+        )
+    cleaned = []
+    for number, row in enumerate(participants, start=1):
+        phone = row.phone
+        if not row.name.strip():
+            errors.append(_("Participant %(number)d has no name.") % {"number": number})
+        if row.channel not in Channel.values:
+            errors.append(_("Participant %(number)d has no valid channel.") % {"number": number})
+        if row.channel == Channel.EMAIL and not row.email:
+            errors.append(_("Participant %(number)d needs an email address.") % {"number": number})
+        if row.channel == Channel.SMS:
+            try:
+                phone = normalise_mobile(row.phone)
+            except ValidationError as error:
+                errors.append(_("Participant %(number)d: %(error)s") % {"number": number, "error": error.messages[0]})
+        cleaned.append(
+            ParticipantInput(
+                name=row.name.strip(),
+                channel=row.channel,
+                language=row.language,
+                email=row.email.strip().lower(),
+                phone=phone,
+                participant_id=row.participant_id,
+            )
+        )
+    return cleaned, errors
+
+
+def _validate_booking(
+    *,
+    user: User,
+    team: Team,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    participants: Sequence[ParticipantInput],
+    check_past: bool,
+    allow_conflicts: bool,
+    exclude_pk: int | None = None,
+) -> list[ParticipantInput]:
+    if team.organisation_id != user.organisation_id or not bookable_teams(user=user).filter(pk=team.pk).exists():
+        raise PermissionDenied("This user may not book for this team.")
+    errors = _validate_times(start=start, end=end, check_past=check_past)
+    if not is_agent_of_team(user=agent, team=team):
+        errors.setdefault("agent", []).append(
+            _("%(agent)s is not an agent of team %(team)s.") % {"agent": agent, "team": team}
+        )
+    cleaned, participant_errors = _clean_participants(participants)
+    if participant_errors:
+        errors["participants"] = participant_errors
+    if errors:
+        raise ValidationError(errors)
+    if not allow_conflicts:
+        conflicts = agent_conflicts(agent=agent, start=start, end=end, exclude_pk=exclude_pk)
+        if conflicts:
+            raise ConflictError(conflicts)
+    return cleaned
+
+
+def _participant(appointment: Appointment, row: ParticipantInput, position: int) -> Participant:
+    return Participant(
+        appointment=appointment,
+        name=row.name,
+        channel=row.channel,
+        language=row.language,
+        email=row.email,
+        phone=row.phone if row.channel == Channel.SMS else "",
+        position=position,
+    )
+
+
+@transaction.atomic
+def book_appointment(
+    *,
+    booked_by: User,
+    team: Team,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    subject: str,
+    message: str,
+    participants: Sequence[ParticipantInput],
+    allow_conflicts: bool = False,
+) -> Appointment:
+    """Book a consult for an agent of one of the booker's teams, with its participants."""
+    cleaned = _validate_booking(
+        user=booked_by,
+        team=team,
+        agent=agent,
+        start=start,
+        end=end,
+        participants=participants,
+        check_past=True,
+        allow_conflicts=allow_conflicts,
+    )
+    appointment = Appointment.objects.create(
+        organisation_id=team.organisation_id,
+        team=team,
+        agent=agent,
+        booked_by=booked_by,
+        start=start,
+        end=end,
+        subject=subject.strip(),
+        message=message.strip(),
+    )
+    Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
+    return appointment
+
+
+@transaction.atomic
+def update_appointment(
+    *,
+    appointment: Appointment,
+    changed_by: User,
+    expected_sequence: int,
+    team: Team,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    subject: str,
+    message: str,
+    participants: Sequence[ParticipantInput],
+    allow_conflicts: bool = False,
+) -> Appointment:
+    """Change a consult's time, agent, team, text or participants; its sequence rises by one.
+
+    `expected_sequence` is the sequence the editor saw: if someone saved in between, nothing is written
+    and StaleAppointmentError says so.
+    """
+    if not can_manage(user=changed_by, appointment=appointment):
+        raise PermissionDenied("This user may not change this consult.")
+    if appointment.is_cancelled:
+        raise ValidationError(_("This consult has been cancelled and can no longer be changed."), code="cancelled")
+    cleaned = _validate_booking(
+        user=changed_by,
+        team=team,
+        agent=agent,
+        start=start,
+        end=end,
+        participants=participants,
+        # An ongoing consult may still get a later end; only a new start must lie ahead.
+        check_past=start != appointment.start,
+        allow_conflicts=allow_conflicts,
+        exclude_pk=appointment.pk,
+    )
+    # The conditional UPDATE is the lock: of two editors who saw the same sequence, one writes.
+    written = Appointment.objects.filter(pk=appointment.pk, sequence=expected_sequence, status=Status.SCHEDULED).update(
+        team=team,
+        agent=agent,
+        start=start,
+        end=end,
+        subject=subject.strip(),
+        message=message.strip(),
+        sequence=F("sequence") + 1,
+        updated_at=timezone.now(),
+    )
+    if not written:
+        raise StaleAppointmentError()
+    _replace_participants(appointment=appointment, rows=cleaned)
+    appointment.refresh_from_db()
+    return appointment
+
+
+def _replace_participants(*, appointment: Appointment, rows: list[ParticipantInput]) -> None:
+    """Update kept participants in place (their links stay valid), add new ones, retire the rest."""
+    existing = {p.pk: p for p in appointment.participants.active()}
+    to_update, to_create = [], []
+    for position, row in enumerate(rows):
+        current = existing.pop(row.participant_id, None) if row.participant_id else None
+        if current is None:
+            to_create.append(_participant(appointment, row, position))
+            continue
+        current.name, current.channel, current.language = row.name, row.channel, row.language
+        current.email = row.email
+        current.phone = row.phone if row.channel == Channel.SMS else ""
+        current.position = position
+        to_update.append(current)
+    if to_update:
+        Participant.objects.bulk_update(to_update, ["name", "channel", "language", "email", "phone", "position"])
+    if to_create:
+        Participant.objects.bulk_create(to_create)
+    if existing:
+        Participant.objects.filter(pk__in=existing).update(removed_at=timezone.now())
+
+
+@transaction.atomic
+def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appointment:
+    """Mark a consult cancelled (never deleted); its join links stop working at once."""
+    if not can_manage(user=cancelled_by, appointment=appointment):
+        raise PermissionDenied("This user may not cancel this consult.")
+    now = timezone.now()
+    written = Appointment.objects.filter(pk=appointment.pk, status=Status.SCHEDULED).update(
+        status=Status.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=cancelled_by,
+        sequence=F("sequence") + 1,
+        updated_at=now,
+    )
+    if not written:
+        raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
+    appointment.refresh_from_db()
+    return appointment

@@ -1,0 +1,188 @@
+"""Booking, editing and cancelling consults. The views parse forms and call the services; nothing more."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import User
+from accounts.selectors import agents_by_team, bookable_teams
+
+from .. import services
+from ..forms import AppointmentForm, ParticipantFormSet, participant_initial
+from ..models import Appointment
+from ..selectors import can_manage, get_manageable_appointment, get_visible_appointment
+
+# Service errors name the domain field; the form shows them next to its own field.
+_FORM_FIELD = {"start": "start_time", "end": "end_time", "team": "team", "agent": "agent"}
+
+
+class BookingForms:
+    """The appointment form and its participant rows, built for one user and bound to one request."""
+
+    def __init__(self, request: HttpRequest, appointment: Appointment | None = None) -> None:
+        user: User = request.user
+        self.organisation = user.organisation
+        self.appointment = appointment
+        teams = list(bookable_teams(user=user))
+        if not teams:
+            raise PermissionDenied(_("You are not an assistant of any team, so you cannot book consults."))
+        agents = agents_by_team(teams=bookable_teams(user=user))
+        data = request.POST if request.method == "POST" else None
+        initial = self._initial(teams)
+        self.form = AppointmentForm(
+            data, initial=initial, organisation=self.organisation, teams=teams, agents_by_team=agents
+        )
+        form_kwargs = {"default_language": self.organisation.default_language}
+        self.participants = ParticipantFormSet(
+            data,
+            prefix="participants",
+            initial=participant_initial(appointment) if appointment else None,
+            form_kwargs=form_kwargs,
+        )
+        self.conflicts: list[Appointment] = []
+        if data is not None and "add_participant" in data:
+            self._add_row(data, form_kwargs)
+
+    def _initial(self, teams: list) -> dict:
+        if self.appointment is not None:
+            return AppointmentForm.initial_for(self.appointment)
+        initial = {"message": self.organisation.default_message}
+        if len(teams) == 1:
+            initial["team"] = teams[0].pk
+        return initial
+
+    def _add_row(self, data, form_kwargs: dict) -> None:
+        # Without JavaScript, "Add participant" posts the form back with one more row.
+        data = data.copy()
+        key = "participants-TOTAL_FORMS"
+        data[key] = str(int(data.get(key, 1)) + 1)
+        self.participants = ParticipantFormSet(data, prefix="participants", form_kwargs=form_kwargs)
+        self.adding_row = True
+
+    adding_row = False
+
+    def is_valid(self) -> bool:
+        form_ok = self.form.is_valid()
+        return self.participants.is_valid() and form_ok and not self.adding_row
+
+    def apply_error(self, error: ValidationError) -> None:
+        if isinstance(error, services.ConflictError):
+            self.conflicts = error.conflicts
+            self.form.add_error("confirm_conflicts", error.messages[0])
+            return
+        if not hasattr(error, "error_dict"):
+            self.form.add_error(None, error)
+            return
+        for field, field_errors in error.error_dict.items():
+            if field == "participants":
+                self.participants._non_form_errors.extend(e.message for e in field_errors)
+            else:
+                self.form.add_error(_FORM_FIELD.get(field), field_errors)
+
+    def service_kwargs(self) -> dict:
+        data = self.form.cleaned_data
+        return {
+            "team": data["team"],
+            "agent": data["agent"],
+            "start": data["start"],
+            "end": data["end"],
+            "subject": data["subject"],
+            "message": data["message"],
+            "participants": self.participants.to_inputs(),
+            "allow_conflicts": data.get("confirm_conflicts", False),
+        }
+
+    def context(self, **extra) -> dict:
+        # The sequence travels with the form so that a save based on an outdated view is caught.
+        sequence = self.form.data.get("sequence") if self.form.is_bound else self.form.initial.get("sequence")
+        return {
+            "sequence_value": sequence,
+            "form": self.form,
+            "participants": self.participants,
+            "conflicts": self.conflicts,
+            "appointment": self.appointment,
+            **extra,
+        }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_create(request: HttpRequest) -> HttpResponse:
+    forms = BookingForms(request)
+    if request.method == "POST" and forms.is_valid():
+        try:
+            appointment = services.book_appointment(booked_by=request.user, **forms.service_kwargs())
+        except ValidationError as error:
+            forms.apply_error(error)
+        else:
+            messages.success(request, _("The consult has been booked and the invitations are on their way."))
+            return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
+    return render(request, "scheduling/appointment_form.html", forms.context())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    appointment = get_manageable_appointment(user=request.user, public_id=public_id)
+    if appointment.is_cancelled:
+        messages.error(request, _("This consult has been cancelled and can no longer be changed."))
+        return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
+    forms = BookingForms(request, appointment=appointment)
+    if request.method == "POST" and forms.is_valid():
+        try:
+            services.update_appointment(
+                appointment=appointment,
+                changed_by=request.user,
+                expected_sequence=forms.form.cleaned_data["sequence"] or 0,
+                **forms.service_kwargs(),
+            )
+        except services.StaleAppointmentError as error:
+            # Keep what this person typed, show what the other person saved, and let a second save
+            # overwrite it knowingly.
+            forms.form.add_error(None, error)
+            latest = get_manageable_appointment(user=request.user, public_id=public_id)
+            return render(
+                request,
+                "scheduling/appointment_form.html",
+                forms.context(latest=latest, sequence_value=latest.sequence),
+            )
+        except ValidationError as error:
+            forms.apply_error(error)
+        else:
+            messages.success(request, _("The consult has been changed; the agent and participants are informed."))
+            return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
+    return render(request, "scheduling/appointment_form.html", forms.context())
+
+
+@login_required
+def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    appointment = get_visible_appointment(user=request.user, public_id=public_id)
+    return render(
+        request,
+        "scheduling/appointment_detail.html",
+        {
+            "appointment": appointment,
+            "can_manage": can_manage(user=request.user, appointment=appointment),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
+    appointment = get_manageable_appointment(user=request.user, public_id=public_id)
+    if request.method == "POST":
+        try:
+            services.cancel_appointment(appointment=appointment, cancelled_by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("The consult has been cancelled; the agent and participants are informed."))
+        return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
+    return render(request, "scheduling/appointment_cancel.html", {"appointment": appointment})

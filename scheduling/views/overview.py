@@ -1,0 +1,153 @@
+"""The dashboard (consults of today and the coming days) and the day agenda (a time grid per agent)."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Role, Team, User
+
+from ..models import Appointment
+from ..selectors import appointments_between
+
+# The agenda grid always shows at least office hours, and grows to fit earlier or later consults.
+AGENDA_FIRST_HOUR = 8
+AGENDA_LAST_HOUR = 18
+
+
+def _overview_teams(user: User) -> list[Team]:
+    if user.organisation_id is None:
+        return []
+    teams = Team.objects.filter(organisation_id=user.organisation_id)
+    if not user.roles.is_admin:
+        teams = teams.filter(pk__in=user.roles.team_ids(Role.ASSISTANT) | user.roles.team_ids(Role.AGENT))
+    return list(teams)
+
+
+class OverviewFilter(forms.Form):
+    team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
+    agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
+    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data, *, user: User) -> None:
+        super().__init__(data)
+        self.teams = _overview_teams(user)
+        agents = (
+            Membership.objects.filter(role=Role.AGENT, team__in=[t.pk for t in self.teams], user__is_active=True)
+            .values_list("user_id", "user__full_name")
+            .distinct()
+            .order_by("user__full_name")
+        )
+        self.fields["team"].choices = [("", _("All teams"))] + [(t.pk, t.name) for t in self.teams]
+        self.fields["agent"].choices = [("", _("All agents")), *list(agents)]
+
+    def value(self, name: str):
+        # An unknown team or agent in the address falls back to "all" rather than an error page.
+        return self.cleaned_data.get(name) if self.is_valid() else None
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+@dataclass
+class Day:
+    date: date
+    appointments: list[Appointment] = field(default_factory=list)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = OverviewFilter(request.GET, user=request.user)
+    today = timezone.localdate()
+    days = [Day(today + timedelta(days=n)) for n in range(settings.DASHBOARD_DAYS_AHEAD + 1)]
+    appointments = appointments_between(
+        user=request.user,
+        start=_local_midnight(today),
+        end=_local_midnight(days[-1].date + timedelta(days=1)),
+        team_id=filters.value("team"),
+        agent_id=filters.value("agent"),
+    )
+    by_date = {day.date: day for day in days}
+    for appointment in appointments:
+        # A consult that began before midnight and is still running belongs to today.
+        by_date.get(timezone.localtime(appointment.start).date(), days[0]).appointments.append(appointment)
+    now = timezone.now()
+    context = {
+        "filters": filters,
+        "days": days,
+        "today": today,
+        "now": now,
+        "total": len(appointments),
+        "today_count": len(days[0].appointments),
+        "next_appointment": next((a for a in appointments if a.end > now), None),
+        "can_book": request.user.roles.is_assistant,
+    }
+    return render(request, "scheduling/dashboard.html", context)
+
+
+@dataclass
+class AgendaColumn:
+    agent: User
+    blocks: list[dict] = field(default_factory=list)
+
+
+@login_required
+def agenda(request: HttpRequest) -> HttpResponse:
+    filters = OverviewFilter(request.GET, user=request.user)
+    day = filters.value("date") or timezone.localdate()
+    day_start = _local_midnight(day)
+    day_end = _local_midnight(day + timedelta(days=1))
+    appointments = appointments_between(
+        user=request.user,
+        start=day_start,
+        end=day_end,
+        team_id=filters.value("team"),
+        agent_id=filters.value("agent"),
+    )
+    first_hour, last_hour = AGENDA_FIRST_HOUR, AGENDA_LAST_HOUR
+    for appointment in appointments:
+        start = max(timezone.localtime(appointment.start), day_start)
+        end = min(timezone.localtime(appointment.end), day_end)
+        first_hour = min(first_hour, start.hour)
+        last_hour = max(last_hour, 24 if end == day_end else end.hour + (1 if end.minute else 0))
+    grid_start = day_start + timedelta(hours=first_hour)
+    columns: dict[int, AgendaColumn] = {}
+    for appointment in appointments:
+        start = max(appointment.start, day_start)
+        end = min(appointment.end, day_end)
+        column = columns.setdefault(appointment.agent_id, AgendaColumn(appointment.agent))
+        column.blocks.append(
+            {
+                "appointment": appointment,
+                "top": int((start - grid_start).total_seconds() // 60),
+                "height": max(int((end - start).total_seconds() // 60), 15),
+            }
+        )
+    context = {
+        "filters": filters,
+        "day": day,
+        "is_today": day == timezone.localdate(),
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "hours": [(day_start + timedelta(hours=h)) for h in range(first_hour, last_hour)],
+        "grid_minutes": (last_hour - first_hour) * 60,
+        "columns": sorted(columns.values(), key=lambda c: c.agent.full_name),
+        "now_offset": _now_offset(day, grid_start, last_hour - first_hour),
+        "can_book": request.user.roles.is_assistant,
+    }
+    return render(request, "scheduling/agenda.html", context)
+
+
+def _now_offset(day: date, grid_start: datetime, hours: int) -> int | None:
+    """Minutes from the top of the grid to the current time, when the grid shows today."""
+    if day != timezone.localdate():
+        return None
+    offset = int((timezone.now() - grid_start).total_seconds() // 60)
+    return offset if 0 <= offset <= hours * 60 else None

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Starts everything the product needs on one machine: web (ASGI), Celery worker and Celery beat.
+# Ctrl+C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+host=${HOST:-127.0.0.1}
+port=${PORT:-8000}
+
+trap 'trap - EXIT INT TERM; kill 0 2>/dev/null' EXIT INT TERM
+"$bin/celery" -A config worker --loglevel=WARNING --concurrency=2 &
+"$bin/celery" -A config beat --loglevel=WARNING &
+"$bin/uvicorn" config.asgi:application --host "$host" --port "$port" --lifespan off --log-level warning &
+
+sleep 2
+cat <<MSG
+
+  Videoconsult is running at http://$host:$port/
+  Log in with one of the demo accounts printed above. Ctrl+C stops web, worker and beat.
+
+MSG
+wait -n

@@ -1,0 +1,111 @@
+// Small progressive enhancements; every page works without this file.
+document.documentElement.classList.add("js");
+
+function ready(fn) {
+  if (document.readyState !== "loading") fn();
+  else document.addEventListener("DOMContentLoaded", fn);
+}
+
+// Filters apply as soon as a choice changes.
+function autosubmitFilters() {
+  document.querySelectorAll("form[data-autosubmit]").forEach((form) => {
+    form.addEventListener("change", () => form.submit());
+  });
+}
+
+// "Copy link" buttons next to join links.
+function copyButtons() {
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", async () => {
+      const input = document.querySelector(button.dataset.copy);
+      const label = button.textContent;
+      try {
+        await navigator.clipboard.writeText(input.value);
+      } catch {
+        // Clipboard API needs https; selecting lets the user press Ctrl+C.
+        input.select();
+        document.execCommand("copy");
+      }
+      button.textContent = button.dataset.copied;
+      setTimeout(() => (button.textContent = label), 2000);
+    });
+  });
+}
+
+// Booking form: agents of the chosen team only; email or phone field by channel; add and remove rows.
+function bookingForm() {
+  const form = document.querySelector("[data-booking-form]");
+  if (!form) return;
+
+  const team = form.querySelector("#id_team");
+  const agent = form.querySelector("[data-agent-select]");
+  function filterAgents() {
+    const chosen = team.value;
+    agent.querySelectorAll("optgroup").forEach((group) => {
+      const show = !chosen || group.dataset.team === chosen;
+      group.hidden = !show;
+      group.disabled = !show;
+    });
+    const selected = agent.selectedOptions[0];
+    if (selected && selected.dataset.team && chosen && selected.dataset.team !== chosen) agent.value = "";
+  }
+  team.addEventListener("change", filterAgents);
+  filterAgents();
+
+  const list = form.querySelector("[data-participants]");
+  const template = form.querySelector("[data-participant-template]");
+  const total = form.querySelector("#id_participants-TOTAL_FORMS");
+  const addButton = form.querySelector("[data-add-participant]");
+  const max = parseInt(addButton.dataset.max, 10);
+
+  function visibleRows() {
+    return [...list.querySelectorAll("[data-participant]")].filter((row) => !row.hidden);
+  }
+  function renumber() {
+    visibleRows().forEach((row, i) => (row.querySelector("[data-participant-number]").textContent = i + 1));
+    addButton.hidden = visibleRows().length >= max;
+    visibleRows().forEach((row) => {
+      row.querySelector("[data-remove-participant]").hidden = visibleRows().length === 1;
+    });
+  }
+  function setupRow(row) {
+    const channel = row.querySelector("select[name$='-channel']");
+    const email = row.querySelector(".participant__email");
+    const phone = row.querySelector(".participant__phone");
+    function showContact() {
+      email.hidden = channel.value !== "email";
+      phone.hidden = channel.value !== "sms";
+    }
+    channel.addEventListener("change", showContact);
+    showContact();
+    row.querySelector("[data-remove-participant]").addEventListener("click", () => {
+      // Rows the server knows are marked deleted; new ones simply disappear from the form.
+      const remove = row.querySelector("input[name$='-DELETE']");
+      remove.checked = true;
+      row.hidden = true;
+      renumber();
+    });
+  }
+  list.querySelectorAll("[data-participant]").forEach((row) => {
+    if (row.querySelector("input[name$='-DELETE']").checked) row.hidden = true;
+    setupRow(row);
+  });
+  addButton.addEventListener("click", (event) => {
+    event.preventDefault();
+    const index = parseInt(total.value, 10);
+    const html = template.innerHTML.replace(/__prefix__/g, String(index));
+    list.insertAdjacentHTML("beforeend", html);
+    total.value = String(index + 1);
+    const row = list.lastElementChild;
+    setupRow(row);
+    renumber();
+    row.querySelector("input[name$='-name']").focus();
+  });
+  renumber();
+}
+
+ready(() => {
+  autosubmitFilters();
+  copyButtons();
+  bookingForm();
+});

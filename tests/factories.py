@@ -1,0 +1,94 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation, Role, Team, User
+from scheduling.models import Appointment, Channel, Participant
+
+PASSWORD = "correct-horse-battery"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Practice {n}")
+    default_message = "Welcome to your video consult."
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    full_name = factory.Sequence(lambda n: f"User {n}")
+    organisation = factory.SubFactory(OrganisationFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    team = factory.SubFactory(TeamFactory)
+    role = Role.AGENT
+
+
+def assistant_of(team: Team, **kwargs) -> User:
+    user = UserFactory(organisation=team.organisation, **kwargs)
+    MembershipFactory(user=user, team=team, role=Role.ASSISTANT)
+    return user
+
+
+def agent_of(team: Team, **kwargs) -> User:
+    user = UserFactory(organisation=team.organisation, **kwargs)
+    MembershipFactory(user=user, team=team, role=Role.AGENT)
+    return user
+
+
+def admin_of(organisation: Organisation, **kwargs) -> User:
+    user = UserFactory(organisation=organisation, **kwargs)
+    MembershipFactory(user=user, team=None, role=Role.ADMIN)
+    return user
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """Writes rows directly, for setting the scene; behaviour under test goes through the services."""
+
+    class Meta:
+        model = Appointment
+
+    team = factory.SubFactory(TeamFactory)
+    organisation = factory.SelfAttribute("team.organisation")
+    agent = factory.LazyAttribute(lambda o: agent_of(o.team))
+    booked_by = factory.LazyAttribute(lambda o: assistant_of(o.team))
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(minutes=30))
+    subject = "Consult"
+    message = "See you soon."
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    name = factory.Sequence(lambda n: f"Client {n}")
+    channel = Channel.EMAIL
+    email = factory.Sequence(lambda n: f"client{n}@example.org")
