@@ -5,7 +5,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .admin_scope import OrganisationScopedAdmin, is_platform_admin
+from .admin_scope import OrganisationScopedAdmin, is_org_admin, is_platform_admin
 from .admin_site import admin_site
 from .models import Membership, Organisation, Team, User
 
@@ -46,6 +46,12 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     fields = ["role", "team"]
+    verbose_name_plural = _("Roles: assistant or agent in a team, or organisation admin (leave team empty)")
+
+    def _allowed(self, request: HttpRequest, obj=None) -> bool:
+        return is_platform_admin(request) or is_org_admin(request)
+
+    has_view_permission = has_add_permission = has_change_permission = has_delete_permission = _allowed
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "team" and not is_platform_admin(request):

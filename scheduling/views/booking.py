@@ -51,7 +51,7 @@ class BookingForms:
     def _initial(self, teams: list) -> dict:
         if self.appointment is not None:
             return AppointmentForm.initial_for(self.appointment)
-        initial = {"message": self.organisation.default_message}
+        initial = {"message": self.organisation.default_message, "date": timezone.localdate()}
         if len(teams) == 1:
             initial["team"] = teams[0].pk
         return initial

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,8 +15,6 @@ from scheduling.services import (
     update_appointment,
 )
 from tests.factories import AppointmentFactory, TeamFactory, agent_of, assistant_of
-
-UTC = dt_timezone.utc
 
 
 def client_row(**overrides) -> ParticipantInput:

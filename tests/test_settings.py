@@ -1,0 +1,65 @@
+"""Settings come from the environment: the defaults run here, production variables pass the deploy check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    leaks = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in leaks}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_variables_pass_check_deploy(tmp_path):
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "VAR_DIR": str(tmp_path),
+            "SECRET_KEY": "x" * 60 + "production-secret-key-with-enough-entropy",
+            "ALLOWED_HOSTS": "consult.example.nl",
+            "SITE_URL": "https://consult.example.nl",
+            "DATABASE_URL": "postgres://app:secret@db.example.nl:5432/videoconsult",
+            "REDIS_URL": "redis://cache.example.nl:6379/0",
+            "DEBUG": "false",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_defaults_use_sqlite_filesystem_broker_and_console_email(tmp_path):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.EMAIL_BACKEND, s.DEBUG, "
+        "s.SESSION_COOKIE_SECURE)"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env={"VAR_DIR": str(tmp_path)})
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "filesystem://",
+        "django.core.mail.backends.console.EmailBackend",
+        "False",
+        "False",
+    ], result.stderr
+    assert (tmp_path / "broker" / "queue").is_dir()
+
+
+def test_celery_app_discovers_tasks_and_uses_redis_when_set(tmp_path):
+    code = "from config.celery import app; print(app.conf.broker_url)"
+    result = _manage(
+        "shell", "--no-imports", "-c", code, env={"VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/3"}
+    )
+    assert result.stdout.strip() == "redis://127.0.0.1:6379/3", result.stderr
