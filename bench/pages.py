@@ -1,0 +1,203 @@
+"""Page benchmark: queries per request and server time as the number of consults grows.
+
+Fills a scratch database with 1,000, 10,000 and 100,000 consults (one participant each) spread over a year
+and 50 agents in 5 teams, then measures the pages an assistant of one team uses. Runs on SQLite, and on
+PostgreSQL too when DATABASE_URL is set; the scratch database is created and dropped by the script.
+
+    make bench                                  # SQLite
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/videoconsult make bench
+    .venv/bin/python bench/pages.py --sizes 1000 10000 --repeat 20
+
+Server time is measured in-process around Django's test client (request handling, queries, rendering),
+without a network or web server in between.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+AGENTS = 50
+TEAMS = 5
+DAYS = 365  # half a year back, half a year ahead
+
+
+def create_scratch_database() -> None:
+    if connection.vendor == "sqlite":
+        # A file, as in a real deployment, rather than the in-memory test default.
+        path = Path(tempfile.mkdtemp(prefix="bench-")) / "bench.sqlite3"
+        connection.settings_dict["TEST"]["NAME"] = str(path)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+
+
+def build_organisation():
+    from accounts.models import Membership, Organisation, Role, Team, User
+
+    org = Organisation.objects.create(name="Bench practice", default_message="Welcome")
+    teams = [Team.objects.create(organisation=org, name=f"Team {i}") for i in range(TEAMS)]
+    agents = []
+    for i in range(AGENTS):
+        agent = User.objects.create_user(email=f"agent{i}@bench.example", full_name=f"Agent {i:02}", organisation=org)
+        Membership.objects.create(user=agent, team=teams[i % TEAMS], role=Role.AGENT)
+        agents.append(agent)
+    assistant = User.objects.create_user(email="assistant@bench.example", full_name="Assistant", organisation=org)
+    Membership.objects.create(user=assistant, team=teams[0], role=Role.ASSISTANT)
+    return org, teams, agents, assistant
+
+
+def fill(org, teams, agents, assistant, start_index: int, count: int) -> None:
+    """Add consults in bulk: the benchmark is about reading them, not about booking 100,000 one by one."""
+    from scheduling.models import Appointment, Participant
+
+    tz = org.tzinfo
+    first_day = timezone.localdate(timezone=tz) - timedelta(days=DAYS // 2)
+    batch = 5000
+    for offset in range(start_index, start_index + count, batch):
+        rows = []
+        for n in range(offset, min(offset + batch, start_index + count)):
+            agent_index = n % AGENTS
+            # A prime stride spreads every size evenly over the year, past and future alike.
+            day = first_day + timedelta(days=(n * 37) % DAYS)
+            start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=tz) + timedelta(minutes=30 * (n // DAYS % 20))
+            rows.append(
+                Appointment(
+                    organisation=org,
+                    team=teams[agent_index % TEAMS],
+                    agent=agents[agent_index],
+                    booked_by=assistant,
+                    start=start,
+                    end=start + timedelta(minutes=20),
+                    subject=f"Consult {n}",
+                    message="Hello",
+                )
+            )
+        created = Appointment.objects.bulk_create(rows)
+        if connection.vendor == "sqlite" or not created[0].pk:
+            # SQLite before 3.35 and some backends return no keys; read them back by UID.
+            created = list(Appointment.objects.filter(calendar_uid__in=[a.calendar_uid for a in rows]))
+        Participant.objects.bulk_create(
+            [
+                Participant(appointment=a, name=f"Client {a.pk}", channel="email", email=f"c{a.pk}@bench.example")
+                for a in created
+            ]
+        )
+
+
+def measure(client: Client, repeat: int, request) -> tuple[int, float, float]:
+    """Run request(i) `repeat` times; return queries of the last run, median and p95 in milliseconds."""
+    timings, queries = [], 0
+    for i in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = request(i)
+            timings.append((time.perf_counter() - began) * 1000)
+        assert response.status_code in (200, 302), (response.status_code, getattr(response, "context", None))
+        queries = len(captured)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return queries, statistics.median(timings), p95
+
+
+def booking_data(team, agent, day, sequence=None, participant_id=None) -> dict:
+    data = {
+        "date": day.isoformat(),
+        "start_time": "07:00",
+        "end_time": "07:20",
+        "team": team.pk,
+        "agent": agent.pk,
+        "subject": "Bench",
+        "message": "Hello",
+        "confirm_conflicts": "on",
+        "participants-TOTAL_FORMS": 1,
+        "participants-INITIAL_FORMS": 1 if participant_id else 0,
+        "participants-0-name": "Client",
+        "participants-0-channel": "email",
+        "participants-0-email": "client@bench.example",
+        "participants-0-language": "nl",
+    }
+    if sequence is not None:
+        data["sequence"] = sequence
+        data["participants-0-participant_id"] = participant_id
+    return data
+
+
+def run_pages(org, teams, agents, assistant, repeat: int) -> list[tuple[str, int, float, float]]:
+    from scheduling.models import Appointment
+
+    client = Client()
+    client.force_login(assistant)
+    team, agent = teams[0], agents[0]
+    tomorrow = timezone.localdate(timezone=org.tzinfo) + timedelta(days=1)
+    future = Appointment.objects.filter(team=team, start__gt=timezone.now(), status="scheduled").order_by("-start")
+    to_edit = list(future.prefetch_related("participants")[:repeat])
+    to_cancel = list(future[repeat : repeat * 2])
+    create_url = reverse("scheduling:appointment-create")
+    results = []
+    pages = [
+        ("dashboard", lambda i: client.get(reverse("scheduling:dashboard"))),
+        ("agenda", lambda i: client.get(reverse("scheduling:agenda"), {"date": tomorrow.isoformat()})),
+        ("booking form GET", lambda i: client.get(create_url)),
+        ("booking POST", lambda i: client.post(create_url, booking_data(team, agent, tomorrow + timedelta(days=i)))),
+        (
+            "edit POST",
+            lambda i: client.post(
+                reverse("scheduling:appointment-edit", args=[to_edit[i].public_id]),
+                booking_data(
+                    team,
+                    to_edit[i].agent,
+                    tomorrow + timedelta(days=400 + i),
+                    to_edit[i].sequence,
+                    to_edit[i].participants.all()[0].pk,
+                ),
+            ),
+        ),
+        ("cancel POST", lambda i: client.post(reverse("scheduling:appointment-cancel", args=[to_cancel[i].public_id]))),
+    ]
+    for name, request in pages:
+        results.append((name, *measure(client, repeat, request)))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=30, help="requests per page and size")
+    args = parser.parse_args()
+
+    setup_test_environment()
+    create_scratch_database()
+    try:
+        org, teams, agents, assistant = build_organisation()
+        print(f"Database: {connection.vendor}; {AGENTS} agents in {TEAMS} teams; assistant of one team")
+        print(f"{'consults':>9}  {'page':<17} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
+        filled = 0
+        for size in sorted(args.sizes):
+            began = time.perf_counter()
+            fill(org, teams, agents, assistant, filled, size - filled)
+            filled = size
+            print(f"{'':>9}  (filled to {size:,} in {time.perf_counter() - began:.1f} s)")
+            for name, queries, median, p95 in run_pages(org, teams, agents, assistant, args.repeat):
+                print(f"{size:>9,}  {name:<17} {queries:>7} {median:>10.1f} {p95:>8.1f}")
+    finally:
+        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
