@@ -73,9 +73,12 @@ def fill(org, teams, agents, assistant, start_index: int, count: int) -> None:
         rows = []
         for n in range(offset, min(offset + batch, start_index + count)):
             agent_index = n % AGENTS
-            # A prime stride spreads every size evenly over the year, past and future alike.
-            day = first_day + timedelta(days=(n * 37) % DAYS)
-            start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=tz) + timedelta(minutes=30 * (n // DAYS % 20))
+            # Rounds of one consult per agent; a prime stride spreads the rounds over the year, so every
+            # size covers past and future days alike and every team has consults on every day.
+            round_number = n // AGENTS
+            day = first_day + timedelta(days=(round_number * 37) % DAYS)
+            slot = round_number // DAYS % 20
+            start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=tz) + timedelta(minutes=30 * slot)
             rows.append(
                 Appointment(
                     organisation=org,

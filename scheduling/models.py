@@ -42,7 +42,10 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(status=Status.SCHEDULED)
 
     def overlapping(self, start: datetime, end: datetime) -> "AppointmentQuerySet":
-        return self.filter(start__lt=end, end__gt=start)
+        # No consult lasts longer than the maximum duration, so a lower bound on `start` is exact and
+        # turns a scan of every earlier consult into an index range.
+        earliest = start - timedelta(hours=settings.APPOINTMENT_MAX_DURATION_HOURS)
+        return self.filter(start__lt=end, start__gt=earliest, end__gt=start)
 
 
 class Appointment(models.Model):
