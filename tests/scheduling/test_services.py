@@ -269,3 +269,10 @@ def test_database_refuses_sms_participant_without_number(team, agent, assistant)
     appointment = AppointmentFactory(team=team, agent=agent, booked_by=assistant)
     with pytest.raises(IntegrityError):
         Participant.objects.create(appointment=appointment, name="x", channel=Channel.SMS, phone="")
+
+
+def test_long_consult_that_began_hours_earlier_still_conflicts(book, tomorrow_at):
+    long_one = book(start=tomorrow_at(7), end=tomorrow_at(18, 59))  # just under the 12-hour maximum
+    with pytest.raises(ConflictError) as error:
+        book(start=tomorrow_at(18, 30), end=tomorrow_at(19))
+    assert error.value.conflicts == [long_one]
