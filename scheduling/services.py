@@ -106,6 +106,20 @@ def _clean_participants(participants: Sequence[ParticipantInput]) -> tuple[list[
     return cleaned, errors
 
 
+def schedule_errors(
+    *, user: User, team: Team, agent: User, start: datetime, end: datetime, check_past: bool
+) -> dict[str, list[str]]:
+    """The rules on time, team and agent, without writing anything, so a form can show them at once."""
+    if team.organisation_id != user.organisation_id or not bookable_teams(user=user).filter(pk=team.pk).exists():
+        raise PermissionDenied("This user may not book for this team.")
+    errors = _validate_times(start=start, end=end, check_past=check_past)
+    if not is_agent_of_team(user=agent, team=team):
+        errors.setdefault("agent", []).append(
+            _("%(agent)s is not an agent of team %(team)s.") % {"agent": agent, "team": team}
+        )
+    return errors
+
+
 def _validate_booking(
     *,
     user: User,
@@ -118,13 +132,7 @@ def _validate_booking(
     allow_conflicts: bool,
     exclude_pk: int | None = None,
 ) -> list[ParticipantInput]:
-    if team.organisation_id != user.organisation_id or not bookable_teams(user=user).filter(pk=team.pk).exists():
-        raise PermissionDenied("This user may not book for this team.")
-    errors = _validate_times(start=start, end=end, check_past=check_past)
-    if not is_agent_of_team(user=agent, team=team):
-        errors.setdefault("agent", []).append(
-            _("%(agent)s is not an agent of team %(team)s.") % {"agent": agent, "team": team}
-        )
+    errors = schedule_errors(user=user, team=team, agent=agent, start=start, end=end, check_past=check_past)
     cleaned, participant_errors = _clean_participants(participants)
     if participant_errors:
         errors["participants"] = participant_errors

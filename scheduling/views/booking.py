@@ -26,6 +26,7 @@ class BookingForms:
 
     def __init__(self, request: HttpRequest, appointment: Appointment | None = None) -> None:
         user: User = request.user
+        self.user = user
         self.organisation = user.organisation
         self.appointment = appointment
         teams = list(bookable_teams(user=user))
@@ -68,7 +69,22 @@ class BookingForms:
 
     def is_valid(self) -> bool:
         form_ok = self.form.is_valid()
-        return self.participants.is_valid() and form_ok and not self.adding_row
+        participants_ok = self.participants.is_valid()
+        if form_ok and not participants_ok:
+            # The service would not be reached; check time, team and agent now so that every mistake
+            # shows in one round instead of one after the other.
+            data = self.form.cleaned_data
+            errors = services.schedule_errors(
+                user=self.user,
+                team=data["team"],
+                agent=data["agent"],
+                start=data["start"],
+                end=data["end"],
+                check_past=self.appointment is None or data["start"] != self.appointment.start,
+            )
+            if errors:
+                self.apply_error(ValidationError(errors))
+        return form_ok and participants_ok and not self.adding_row
 
     def apply_error(self, error: ValidationError) -> None:
         if isinstance(error, services.ConflictError):

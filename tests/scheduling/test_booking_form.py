@@ -136,6 +136,17 @@ def test_bad_participant_gets_message_next_to_the_field(assistant_client, form_d
     assert not Appointment.objects.exists()
 
 
+def test_time_and_participant_mistakes_are_shown_together(assistant_client, form_data):
+    data = form_data(
+        participants=[{"name": "Jan", "channel": "sms", "phone": "020 1234567"}], start_time="14:00", end_time="13:00"
+    )
+    response = assistant_client.post(URL, data)
+    assert response.context["form"].errors["end_time"] == ["The end time must be after the start time."]
+    assert response.context["participants"].forms[0].errors["phone"] == [
+        "This is not a mobile number; an SMS needs one, e.g. 06 12345678."
+    ]
+
+
 def test_dutch_mobile_is_stored_in_e164(assistant_client, form_data):
     assistant_client.post(URL, form_data(participants=[{"name": "Noor", "channel": "sms", "phone": "06 12345678"}]))
     assert Appointment.objects.get().participants.get().phone == "+31612345678"
