@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organisation, Team
 
+from .phones import display_phone
+
 # A join link never stops working before this long after the start, however short the consult.
 MINIMUM_LINK_LIFETIME = timedelta(hours=1)
 
@@ -168,6 +170,10 @@ class Participant(models.Model):
     @property
     def join_url(self) -> str:
         return settings.SITE_URL + reverse("waitingroom:join", kwargs={"token": self.token})
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone)
 
     @property
     def contact(self) -> str:

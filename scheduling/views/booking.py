@@ -136,7 +136,7 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             forms.apply_error(error)
         else:
-            messages.success(request, _("The consult has been booked and the invitations are on their way."))
+            messages.success(request, _("The consult has been booked."))
             return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_form.html", forms.context())
 
@@ -170,7 +170,7 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             forms.apply_error(error)
         else:
-            messages.success(request, _("The consult has been changed; the agent and participants are informed."))
+            messages.success(request, _("The consult has been changed."))
             return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_form.html", forms.context())
 
@@ -199,6 +199,6 @@ def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(request, _("The consult has been cancelled; the agent and participants are informed."))
+            messages.success(request, _("The consult has been cancelled; its links no longer work."))
         return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_cancel.html", {"appointment": appointment})
