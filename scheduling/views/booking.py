@@ -46,6 +46,7 @@ class BookingForms:
             form_kwargs=form_kwargs,
         )
         self.conflicts: list[Appointment] = []
+        self.adding_row = False
         if data is not None and "add_participant" in data:
             self._add_row(data, form_kwargs)
 
@@ -64,8 +65,6 @@ class BookingForms:
         data[key] = str(int(data.get(key, 1)) + 1)
         self.participants = ParticipantFormSet(data, prefix="participants", form_kwargs=form_kwargs)
         self.adding_row = True
-
-    adding_row = False
 
     def is_valid(self) -> bool:
         form_ok = self.form.is_valid()
