@@ -1,5 +1,7 @@
 """Who may book for whom: read-only queries on teams and memberships."""
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from .models import Membership, Role, Team, User
@@ -15,7 +17,7 @@ def bookable_teams(*, user: User) -> QuerySet[Team]:
     return teams.filter(pk__in=user.roles.team_ids(Role.ASSISTANT))
 
 
-def agents_by_team(*, teams: QuerySet[Team]) -> dict[int, list[User]]:
+def agents_by_team(*, teams: Iterable[Team]) -> dict[int, list[User]]:
     """Active agents of each team, in one query."""
     result: dict[int, list[User]] = {}
     memberships = (

@@ -5,6 +5,7 @@ from datetime import datetime, time
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organisation, Team, User
@@ -82,8 +83,8 @@ class AppointmentForm(forms.Form):
 
     @classmethod
     def initial_for(cls, appointment: Appointment) -> dict:
-        tz = appointment.organisation.tzinfo
-        start, end = appointment.start.astimezone(tz), appointment.end.astimezone(tz)
+        # Shown in the active (organisation's) time zone, like every other time on the page.
+        start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
         return {
             "date": start.date(),
             "start_time": start.time(),

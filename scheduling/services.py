@@ -107,11 +107,14 @@ def _clean_participants(participants: Sequence[ParticipantInput]) -> tuple[list[
 
 
 def schedule_errors(
-    *, user: User, team: Team, agent: User, start: datetime, end: datetime, check_past: bool
+    *, user: User, team: Team, agent: User, start: datetime, end: datetime, appointment: Appointment | None = None
 ) -> dict[str, list[str]]:
-    """The rules on time, team and agent, without writing anything, so a form can show them at once."""
+    """The rules on time, team and agent for a new consult or a change to `appointment`, without writing
+    anything, so a form can show them together with its own errors."""
     if team.organisation_id != user.organisation_id or not bookable_teams(user=user).filter(pk=team.pk).exists():
         raise PermissionDenied("This user may not book for this team.")
+    # An ongoing consult may still get a later end; only a new start must lie ahead.
+    check_past = appointment is None or start != appointment.start
     errors = _validate_times(start=start, end=end, check_past=check_past)
     if not is_agent_of_team(user=agent, team=team):
         errors.setdefault("agent", []).append(
@@ -128,17 +131,17 @@ def _validate_booking(
     start: datetime,
     end: datetime,
     participants: Sequence[ParticipantInput],
-    check_past: bool,
     allow_conflicts: bool,
-    exclude_pk: int | None = None,
+    appointment: Appointment | None = None,
 ) -> list[ParticipantInput]:
-    errors = schedule_errors(user=user, team=team, agent=agent, start=start, end=end, check_past=check_past)
+    errors = schedule_errors(user=user, team=team, agent=agent, start=start, end=end, appointment=appointment)
     cleaned, participant_errors = _clean_participants(participants)
     if participant_errors:
         errors["participants"] = participant_errors
     if errors:
         raise ValidationError(errors)
     if not allow_conflicts:
+        exclude_pk = appointment.pk if appointment is not None else None
         conflicts = agent_conflicts(agent=agent, start=start, end=end, exclude_pk=exclude_pk)
         if conflicts:
             raise ConflictError(conflicts)
@@ -178,7 +181,6 @@ def book_appointment(
         start=start,
         end=end,
         participants=participants,
-        check_past=True,
         allow_conflicts=allow_conflicts,
     )
     appointment = Appointment.objects.create(
@@ -226,10 +228,8 @@ def update_appointment(
         start=start,
         end=end,
         participants=participants,
-        # An ongoing consult may still get a later end; only a new start must lie ahead.
-        check_past=start != appointment.start,
         allow_conflicts=allow_conflicts,
-        exclude_pk=appointment.pk,
+        appointment=appointment,
     )
     # The conditional UPDATE is the lock: of two editors who saw the same sequence, one writes.
     written = Appointment.objects.filter(pk=appointment.pk, sequence=expected_sequence, status=Status.SCHEDULED).update(

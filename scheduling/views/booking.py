@@ -32,7 +32,7 @@ class BookingForms:
         teams = list(bookable_teams(user=user))
         if not teams:
             raise PermissionDenied(_("You are not an assistant of any team, so you cannot book consults."))
-        agents = agents_by_team(teams=bookable_teams(user=user))
+        agents = agents_by_team(teams=teams)
         data = request.POST if request.method == "POST" else None
         initial = self._initial(teams)
         self.form = AppointmentForm(
@@ -79,7 +79,7 @@ class BookingForms:
                 agent=data["agent"],
                 start=data["start"],
                 end=data["end"],
-                check_past=self.appointment is None or data["start"] != self.appointment.start,
+                appointment=self.appointment,
             )
             if errors:
                 self.apply_error(ValidationError(errors))
