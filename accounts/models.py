@@ -63,10 +63,6 @@ class Organisation(models.Model):
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    @property
-    def display_sender(self) -> str:
-        return self.sender_name or self.name
-
 
 class Team(models.Model):
     organisation = models.ForeignKey(

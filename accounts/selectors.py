@@ -17,6 +17,14 @@ def bookable_teams(*, user: User) -> QuerySet[Team]:
     return teams.filter(pk__in=user.roles.team_ids(Role.ASSISTANT))
 
 
+def visible_teams(*, user: User) -> QuerySet[Team]:
+    """Teams whose consults the user sees: every team for an admin, else those they assist or work in."""
+    if user.organisation_id is None or user.roles.is_admin:
+        return bookable_teams(user=user)
+    team_ids = user.roles.team_ids(Role.ASSISTANT) | user.roles.team_ids(Role.AGENT)
+    return Team.objects.filter(organisation_id=user.organisation_id, pk__in=team_ids)
+
+
 def agents_by_team(*, teams: Iterable[Team]) -> dict[int, list[User]]:
     """Active agents of each team, in one query."""
     result: dict[int, list[User]] = {}

@@ -117,10 +117,6 @@ class Appointment(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == Status.CANCELLED
 
-    @property
-    def duration_minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
-
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")

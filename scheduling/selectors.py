@@ -64,12 +64,9 @@ def appointments_between(
     end: datetime,
     team_id: int | None = None,
     agent_id: int | None = None,
-    include_cancelled: bool = False,
 ) -> list[Appointment]:
-    """Visible consults overlapping [start, end), with team, agent and participants loaded: 2 queries."""
-    qs = visible_appointments(user=user).overlapping(start, end)
-    if not include_cancelled:
-        qs = qs.scheduled()
+    """Visible scheduled consults overlapping [start, end), with team, agent and participants: 2 queries."""
+    qs = visible_appointments(user=user).overlapping(start, end).scheduled()
     if team_id:
         qs = qs.filter(team_id=team_id)
     if agent_id:

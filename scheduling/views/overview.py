@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -11,7 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Role, Team, User
+from accounts.models import Membership, Role, User
+from accounts.selectors import visible_teams
 
 from ..models import Appointment
 from ..selectors import appointments_between
@@ -21,15 +23,6 @@ AGENDA_FIRST_HOUR = 8
 AGENDA_LAST_HOUR = 18
 
 
-def _overview_teams(user: User) -> list[Team]:
-    if user.organisation_id is None:
-        return []
-    teams = Team.objects.filter(organisation_id=user.organisation_id)
-    if not user.roles.is_admin:
-        teams = teams.filter(pk__in=user.roles.team_ids(Role.ASSISTANT) | user.roles.team_ids(Role.AGENT))
-    return list(teams)
-
-
 class OverviewFilter(forms.Form):
     team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
     agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
@@ -37,7 +30,7 @@ class OverviewFilter(forms.Form):
 
     def __init__(self, data, *, user: User) -> None:
         super().__init__(data)
-        self.teams = _overview_teams(user)
+        self.teams = list(visible_teams(user=user))
         agents = (
             Membership.objects.filter(role=Role.AGENT, team__in=[t.pk for t in self.teams], user__is_active=True)
             .values_list("user_id", "user__full_name")
@@ -48,8 +41,15 @@ class OverviewFilter(forms.Form):
         self.fields["agent"].choices = [("", _("All agents")), *list(agents)]
 
     def value(self, name: str):
-        # An unknown team or agent in the address falls back to "all" rather than an error page.
-        return self.cleaned_data.get(name) if self.is_valid() else None
+        # Each unreadable value falls back on its own ("all", or today) rather than to an error page;
+        # Django keeps the cleaned values of the fields that did validate.
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
+    @property
+    def query(self) -> str:
+        """The valid team and agent choice as a query string, for links that keep the filter."""
+        return urlencode({name: self.value(name) for name in ("team", "agent") if self.value(name)})
 
 
 def _local_midnight(day: date) -> datetime:

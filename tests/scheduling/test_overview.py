@@ -147,3 +147,13 @@ def test_pages_run_the_same_queries_with_10_and_200_consults(
     assert Appointment.objects.count() >= 200
     with_200 = _queries(assistant_client, method, url, payload(2))
     assert with_10 == with_200
+
+
+def test_day_links_keep_a_valid_filter_and_drop_an_invalid_one(assistant_client, team, agent, tomorrow_at):
+    day = tomorrow_at(0).date()
+    response = assistant_client.get(reverse("scheduling:agenda"), {"date": day.isoformat(), "agent": agent.pk})
+    next_day = (day + timedelta(days=1)).isoformat()
+    assert f'href="?date={next_day}&agent={agent.pk}"' in response.content.decode()
+    response = assistant_client.get(reverse("scheduling:agenda"), {"date": day.isoformat(), "team": "<b>x"})
+    assert f'href="?date={next_day}&"' in response.content.decode()
+    assert "&lt;b&gt;x" not in response.content.decode()
