@@ -3,11 +3,22 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.http import HttpRequest
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from notifications.placeholders import placeholder_help
 
 from .admin_scope import OrganisationScopedAdmin, is_org_admin, is_platform_admin
 from .admin_site import admin_site
 from .models import Membership, Organisation, Team, User
+
+
+def _describe_placeholders() -> str:
+    return _("Placeholders for the invitation texts: %(placeholders)s.") % {"placeholders": placeholder_help()}
+
+
+# Lazy, so the description is in the language of each request rather than of the import.
+_placeholder_description = lazy(_describe_placeholders, str)
 
 
 @admin.register(Organisation, site=admin_site)
@@ -18,7 +29,13 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "time_zone", "default_language"]}),
         (_("Branding"), {"fields": ["logo", "primary_colour", "sender_name"]}),
-        (_("Invitations"), {"fields": ["default_message"]}),
+        (
+            _("Invitations"),
+            {
+                "fields": ["default_message", "invitation_text_nl", "invitation_text_en"],
+                "description": _placeholder_description(),
+            },
+        ),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
     ]
 
@@ -35,6 +52,20 @@ class OrganisationOwnedAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
 
     def get_exclude(self, request: HttpRequest, obj=None):
         return [] if is_platform_admin(request) else ["organisation"]
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if is_platform_admin(request):
+            return form
+        organisation_id = request.user.organisation_id
+
+        class OwnOrganisationForm(form):
+            # Set before validation, so the model's clean() can check rules within the organisation.
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                self.instance.organisation_id = organisation_id
+
+        return OwnOrganisationForm
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         if not is_platform_admin(request):

@@ -42,3 +42,19 @@ class OrganisationScopedAdmin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return is_platform_admin(request) or (is_org_admin(request) and not self.org_admin_read_only)
+
+
+class ReadOnlyAdmin:
+    """Mixin for records that only the services write (appointments, the outbox): admins look, never edit."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

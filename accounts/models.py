@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from notifications.placeholders import validate_placeholders
+
 
 class Language(models.TextChoices):
     DUTCH = "nl", _("Dutch")
@@ -48,6 +50,18 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Pre-filled in the message field of every new booking."),
     )
+    invitation_text_nl = models.TextField(
+        _("invitation text (Dutch)"),
+        blank=True,
+        validators=[validate_placeholders],
+        help_text=_("Opens the invitation email to Dutch-speaking participants; empty uses the standard text."),
+    )
+    invitation_text_en = models.TextField(
+        _("invitation text (English)"),
+        blank=True,
+        validators=[validate_placeholders],
+        help_text=_("Opens the invitation email to English-speaking participants; empty uses the standard text."),
+    )
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
 
@@ -62,6 +76,13 @@ class Organisation(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def display_sender(self) -> str:
+        return self.sender_name or self.name
+
+    def invitation_text(self, language: str) -> str:
+        return self.invitation_text_en if language == Language.ENGLISH else self.invitation_text_nl
 
 
 class Team(models.Model):

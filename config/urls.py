@@ -8,6 +8,7 @@ from accounts.admin_site import admin_site
 urlpatterns = [
     path("", include("scheduling.urls")),
     path("accounts/", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("join/", include("waitingroom.urls")),
     path("admin/", admin_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
+
+
+def _reset_sms_backend(*, setting: str, **kwargs) -> None:
+    if setting == "SMS_BACKEND":
+        from .sms import reset_sms_backend
+
+        reset_sms_backend()
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        setting_changed.connect(_reset_sms_backend)

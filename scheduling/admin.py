@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from accounts.admin_scope import OrganisationScopedAdmin
+from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin
 from accounts.admin_site import admin_site
 
 from .models import Appointment, Participant
@@ -22,7 +22,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Appointment, site=admin_site)
-class AppointmentAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
+class AppointmentAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
     """Read-only: booking, changing and cancelling go through the services, which notify everyone."""
 
     org_admin_read_only = True
@@ -49,13 +49,3 @@ class AppointmentAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, *args) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

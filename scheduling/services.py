@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.selectors import bookable_teams, is_agent_of_team
+from notifications.services import announce_booking, announce_cancellation, announce_update
 
 from .models import Appointment, Channel, Participant, Status
 from .phones import normalise_mobile
@@ -193,7 +194,8 @@ def book_appointment(
         subject=subject.strip(),
         message=message.strip(),
     )
-    Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
+    participants = Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
+    announce_booking(appointment=appointment, participants=participants)
     return appointment
 
 
@@ -231,6 +233,9 @@ def update_appointment(
         allow_conflicts=allow_conflicts,
         appointment=appointment,
     )
+    before = (appointment.team_id, appointment.agent_id, appointment.start, appointment.end)
+    before += (appointment.subject, appointment.message)
+    previous_agent = appointment.agent
     # The conditional UPDATE is the lock: of two editors who saw the same sequence, one writes.
     written = Appointment.objects.filter(pk=appointment.pk, sequence=expected_sequence, status=Status.SCHEDULED).update(
         team=team,
@@ -244,31 +249,48 @@ def update_appointment(
     )
     if not written:
         raise StaleAppointmentError()
-    _replace_participants(appointment=appointment, rows=cleaned)
+    kept, added, removed, participants_changed = _replace_participants(appointment=appointment, rows=cleaned)
     appointment.refresh_from_db()
+    after = (appointment.team_id, appointment.agent_id, appointment.start, appointment.end)
+    after += (appointment.subject, appointment.message)
+    # Saving the form unchanged is not news; anything else reaches agent and participants.
+    if after != before or participants_changed:
+        announce_update(appointment=appointment, previous_agent=previous_agent, kept=kept, added=added, removed=removed)
     return appointment
 
 
-def _replace_participants(*, appointment: Appointment, rows: list[ParticipantInput]) -> None:
-    """Update kept participants in place (their links stay valid), add new ones, retire the rest."""
+_PARTICIPANT_FIELDS = ["name", "channel", "language", "email", "phone", "position"]
+
+
+def _replace_participants(
+    *, appointment: Appointment, rows: list[ParticipantInput]
+) -> tuple[list[Participant], list[Participant], list[Participant], bool]:
+    """Update kept participants in place (their links stay valid), add new ones, retire the rest.
+
+    Returns the kept, added and removed participants, and whether anything about them changed.
+    """
     existing = {p.pk: p for p in appointment.participants.active()}
     to_update, to_create = [], []
+    changed = False
     for position, row in enumerate(rows):
         current = existing.pop(row.participant_id, None) if row.participant_id else None
         if current is None:
             to_create.append(_participant(appointment, row, position))
             continue
+        old = [getattr(current, name) for name in _PARTICIPANT_FIELDS]
         current.name, current.channel, current.language = row.name, row.channel, row.language
         current.email = row.email
         current.phone = row.phone if row.channel == Channel.SMS else ""
         current.position = position
+        changed = changed or old != [getattr(current, name) for name in _PARTICIPANT_FIELDS]
         to_update.append(current)
-    if to_update:
-        Participant.objects.bulk_update(to_update, ["name", "channel", "language", "email", "phone", "position"])
-    if to_create:
-        Participant.objects.bulk_create(to_create)
-    if existing:
+    if to_update and changed:
+        Participant.objects.bulk_update(to_update, _PARTICIPANT_FIELDS)
+    added = Participant.objects.bulk_create(to_create) if to_create else []
+    removed = list(existing.values())
+    if removed:
         Participant.objects.filter(pk__in=existing).update(removed_at=timezone.now())
+    return to_update, added, removed, changed or bool(added) or bool(removed)
 
 
 @transaction.atomic
@@ -287,4 +309,5 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
     if not written:
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
     appointment.refresh_from_db()
+    announce_cancellation(appointment=appointment)
     return appointment

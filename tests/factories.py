@@ -4,6 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, Team, User
+from notifications.models import OffsetUnit, ReminderChannel, ReminderRule
 from scheduling.models import Appointment, Channel, Participant
 
 PASSWORD = "correct-horse-battery"
@@ -92,3 +93,13 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Client {n}")
     channel = Channel.EMAIL
     email = factory.Sequence(lambda n: f"client{n}@example.org")
+
+
+class ReminderRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderRule
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    amount = 24
+    unit = OffsetUnit.HOURS
+    channel = ReminderChannel.OWN

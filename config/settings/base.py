@@ -141,6 +141,22 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Videoconsult <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# SMS: Twilio when its account is configured, otherwise printed to the console (SMS_BACKEND overrides).
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+if TWILIO_ACCOUNT_SID:
+    SMS_BACKEND = {
+        "BACKEND": "notifications.sms.twilio.TwilioBackend",
+        "OPTIONS": {
+            "account_sid": TWILIO_ACCOUNT_SID,
+            "auth_token": env.str("TWILIO_AUTH_TOKEN"),
+            "from_number": env.str("TWILIO_FROM_NUMBER", default=""),
+            "messaging_service_sid": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
+            "timeout": env.float("TWILIO_TIMEOUT", default=10.0),
+        },
+    }
+else:
+    SMS_BACKEND = {"BACKEND": env.str("SMS_BACKEND", default="notifications.sms.console.ConsoleBackend")}
+
 # Celery: Redis in production; without REDIS_URL a filesystem broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -166,7 +182,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# The outbox sweep queues due reminders and retries, and recovers rows whose task or worker was lost.
+NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=30.0)
+# How long a queued or claimed row may wait before the sweep assumes its task was lost.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": NOTIFICATION_SWEEP_SECONDS},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Security: a site served over https (its SITE_URL says so) gets secure cookies, HSTS and redirects;
@@ -189,6 +211,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Twilio logs every request with its phone number and text at INFO; those are clients' data.
+    "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }
 
 # Booking limits from the domain.

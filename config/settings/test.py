@@ -16,3 +16,4 @@ LANGUAGE_CODE = "en"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="videoconsult-media-"))
+SMS_BACKEND = {"BACKEND": "notifications.sms.locmem.LocmemBackend"}

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
 from accounts.selectors import agents_by_team, bookable_teams
+from notifications.selectors import messages_for_appointment
 
 from .. import services
 from ..forms import AppointmentForm, ParticipantFormSet, participant_initial
@@ -135,7 +136,7 @@ def appointment_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             forms.apply_error(error)
         else:
-            messages.success(request, _("The consult has been booked."))
+            messages.success(request, _("The consult has been booked; the invitations are on their way."))
             return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_form.html", forms.context())
 
@@ -169,7 +170,7 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             forms.apply_error(error)
         else:
-            messages.success(request, _("The consult has been changed."))
+            messages.success(request, _("The consult has been changed; the agent and participants are told."))
             return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_form.html", forms.context())
 
@@ -184,6 +185,7 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "appointment": appointment,
             "can_manage": can_manage(user=request.user, appointment=appointment),
             "now": timezone.now(),
+            "deliveries": messages_for_appointment(appointment=appointment),
         },
     )
 
@@ -198,6 +200,8 @@ def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(request, _("The consult has been cancelled; its links no longer work."))
+            messages.success(
+                request, _("The consult has been cancelled; its links no longer work and everyone is told.")
+            )
         return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_cancel.html", {"appointment": appointment})

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Role, User
 from accounts.selectors import visible_teams
+from notifications.selectors import failed_messages
 
 from ..models import Appointment
 from ..selectors import appointments_between
@@ -88,6 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today_count": len(days[0].appointments),
         "next_appointment": next((a for a in appointments if a.end > now), None),
         "can_book": request.user.roles.is_assistant,
+        "failed_count": failed_messages(user=request.user).count() if request.user.roles.is_assistant else 0,
     }
     return render(request, "scheduling/dashboard.html", context)
 

@@ -34,7 +34,7 @@ def test_assistant_books_changes_and_cancels_a_consult(page, phone_page, assista
     page.fill("#id_participants-1-phone", "06 12345678")
     page.click("button[name=save]")
     page.wait_for_url(re.compile(r"/consults/[0-9a-f-]+/$"))
-    assert "The consult has been booked" in page.inner_text(".messages")
+    assert "The consult has been booked; the invitations are on their way" in page.inner_text(".messages")
     appointment = Appointment.objects.get()
     assert [p.phone for p in appointment.participants.all()] == ["", "+31612345678"]
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, Team, User
+from notifications.models import OffsetUnit, ReminderChannel, ReminderRule
 from scheduling.models import Appointment, Channel
 from scheduling.services import ParticipantInput, book_appointment
 
@@ -53,6 +54,11 @@ class Command(BaseCommand):
                 ),
             },
         )
+        # Reminders a day and a quarter of an hour before, each by the participant's own channel.
+        for amount, unit in ((24, OffsetUnit.HOURS), (15, OffsetUnit.MINUTES)):
+            ReminderRule.objects.get_or_create(
+                organisation=organisation, agent=None, amount=amount, unit=unit, channel=ReminderChannel.OWN
+            )
         teams = {
             name: Team.objects.get_or_create(organisation=organisation, name=name)[0]
             for name in ("Bedrijfsarts", "Psychologie")

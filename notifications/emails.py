@@ -1,0 +1,97 @@
+"""Email messages: subject, text and HTML from one set of templates, with the calendar invite inline and as
+a file. One function renders them all (healthchecks' hc/lib/emails.py is the model)."""
+
+import hashlib
+import smtplib
+from datetime import datetime
+from email.utils import formataddr, parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .content import Content, build_content
+from .errors import DeliveryError
+from .ics import CANCEL, REQUEST, Invite, build_invite
+from .models import Notification, Purpose, Reason
+
+
+def message_id(notification: Notification) -> str:
+    """The same Message-ID on every attempt for one row, so a resend after a crash is one mail to clients."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    digest = hashlib.sha256(notification.dedupe_key.encode()).hexdigest()[:16]
+    return f"<notification.{notification.pk}.{digest}@{domain}>"
+
+
+def _invite(notification: Notification, content: Content, now: datetime) -> Invite | None:
+    if notification.purpose == Purpose.REMINDER:
+        return None
+    method = CANCEL if notification.purpose == Purpose.CANCELLATION else REQUEST
+    with translation.override(content.language):
+        description = "\n\n".join(part for part in (content.intro, content.message, content.link) if part)
+    summary = content.consult_subject if content.for_agent else content.headline.split(":", 1)[-1].strip()
+    return build_invite(
+        appointment=notification.appointment,
+        method=method,
+        attendee_name=content.recipient_name,
+        attendee_email=notification.to,
+        summary=summary,
+        description=description,
+        url=content.link,
+        now=now,
+    )
+
+
+def render_email(notification: Notification, *, now: datetime) -> EmailMultiAlternatives:
+    content = build_content(notification)
+    context = {"content": content, "organisation": content.organisation}
+    with translation.override(content.language):
+        subject = " ".join(render_to_string("notifications/email/subject.txt", context).split())
+        text = render_to_string("notifications/email/body.txt", context)
+        html = render_to_string("notifications/email/body.html", context)
+    sender = formataddr((content.organisation.display_sender, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+    organisation = content.organisation
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=sender,
+        to=[notification.to],
+        reply_to=[organisation.contact_email] if organisation.contact_email else None,
+        headers={"Message-ID": message_id(notification), "Auto-Submitted": "auto-generated"},
+    )
+    email.attach_alternative(html, "text/html")
+    invite = _invite(notification, content, now)
+    if invite is not None:
+        # Inline text/calendar with the method is what makes Outlook and Gmail show Accept/Decline;
+        # the attachment serves clients that only import files.
+        email.attach_alternative(invite.content.decode(), invite.content_type)
+        email.attach(invite.filename, invite.content, "application/ics")
+    return email
+
+
+def send_email(notification: Notification, *, now: datetime) -> str:
+    """Send one email; return its Message-ID or raise DeliveryError."""
+    email = render_email(notification, now=now)
+    try:
+        email.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _message in error.recipients.values()]
+        permanent = all(code >= 500 for code in codes)
+        raise DeliveryError(
+            f"The mail server refused the address: {codes}", permanent=permanent, reason=Reason.MAILBOX_REFUSED
+        ) from error
+    except smtplib.SMTPAuthenticationError as error:
+        raise DeliveryError(
+            f"The mail server refused our login ({error.smtp_code}).", permanent=True, reason=Reason.CONFIGURATION
+        ) from error
+    except smtplib.SMTPResponseException as error:
+        raise DeliveryError(
+            f"The mail server answered {error.smtp_code}: {error.smtp_error!r}"[:500],
+            permanent=error.smtp_code >= 500,
+            reason=Reason.MAILBOX_REFUSED,
+        ) from error
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(f"The mail server could not be reached: {error.__class__.__name__}") from error
+    return message_id(notification)

@@ -1,0 +1,221 @@
+"""The outbox (one row per message to one recipient) and the reminder rules that plan some of those rows."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import Organisation
+from scheduling.models import Appointment, Participant
+
+
+class Purpose(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    UPDATE = "update", _("Change")
+    CANCELLATION = "cancellation", _("Cancellation")
+    REMINDER = "reminder", _("Reminder")
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class DeliveryStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Not sent")
+
+
+# Rows in these states may still be sent; the rest are final (a failed row only moves on by "send again").
+PENDING_STATUSES = (DeliveryStatus.SCHEDULED, DeliveryStatus.QUEUED)
+
+
+class Reason(models.TextChoices):
+    """Why a message failed or was not sent, in words the assistant can act on."""
+
+    INVALID_ADDRESS = "invalid_address", _("The email address or mobile number does not exist.")
+    NOT_MOBILE = "not_mobile", _("The number is not a mobile number that can receive SMS.")
+    OPTED_OUT = "opted_out", _("The recipient has asked not to receive SMS from this sender (STOP).")
+    MAILBOX_REFUSED = "mailbox_refused", _("The recipient's mail server refused the message.")
+    UNREACHABLE = "unreachable", _("The phone was unreachable; the network gave up.")
+    CARRIER_BLOCKED = "carrier_blocked", _("The phone network blocked the message.")
+    CONFIGURATION = "configuration", _("The sending service is not set up correctly; ask the administrator.")
+    TEMPORARY = "temporary", _("The sending service was temporarily unavailable; it is tried again.")
+    INTERRUPTED = "interrupted", _("Sending was interrupted; it is unknown whether the SMS arrived.")
+    NO_ADDRESS = "no_address", _("There is no address for this channel.")
+    SUPERSEDED = "superseded", _("Replaced by a newer message.")
+    CONSULT_CANCELLED = "consult_cancelled", _("The consult was cancelled.")
+    TOO_LATE = "too_late", _("The consult had already started.")
+    UNKNOWN = "unknown", _("The message could not be delivered.")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def pending(self) -> "NotificationQuerySet":
+        return self.filter(status__in=PENDING_STATUSES)
+
+    def failed(self) -> "NotificationQuerySet":
+        return self.filter(status=DeliveryStatus.FAILED)
+
+
+class Notification(models.Model):
+    """One message to one recipient for one purpose: the outbox row that a task sends exactly once.
+
+    The recipient is either a participant or a user (the agent). The content is rendered when the row is
+    sent, from the consult as it is then, so a message waiting in the queue never announces an old time.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField(_("message"), max_length=16, choices=Purpose.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
+    to = models.CharField(_("to"), max_length=254)
+    reminder_rule = models.ForeignKey(
+        "ReminderRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
+    )
+    # The idempotency key: a second row for the same message to the same recipient cannot exist.
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    send_after = models.DateTimeField(_("send after"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.SCHEDULED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=255, blank=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(participant__isnull=True, user__isnull=False)
+                | Q(participant__isnull=False, user__isnull=True),
+                name="notification_one_recipient",
+            ),
+        ]
+        indexes = [
+            # The sweep's two questions: which rows are due, which queued rows were lost.
+            models.Index(fields=["status", "send_after"], name="notification_status_due"),
+            models.Index(fields=["appointment", "status"], name="notification_appointment"),
+            models.Index(fields=["organisation", "status"], name="notification_org_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {self.to}"
+
+    @property
+    def recipient_key(self) -> str:
+        return recipient_key(participant_id=self.participant_id, user_id=self.user_id)
+
+    @property
+    def recipient_name(self) -> str:
+        return self.participant.name if self.participant_id else self.user.full_name
+
+    @property
+    def is_final(self) -> bool:
+        return self.status not in (*PENDING_STATUSES, DeliveryStatus.SENDING)
+
+
+def recipient_key(*, participant_id: int | None = None, user_id: int | None = None) -> str:
+    return f"p{participant_id}" if participant_id else f"u{user_id}"
+
+
+class ReminderChannel(models.TextChoices):
+    OWN = "own", _("The participant's own channel (email or SMS)")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class OffsetUnit(models.TextChoices):
+    MINUTES = "minutes", _("minutes")
+    HOURS = "hours", _("hours")
+    DAYS = "days", _("days")
+
+
+class ReminderRule(models.Model):
+    """Send participants a reminder this long before the start.
+
+    Rules without an agent are the organisation's defaults; an agent with rules of their own gets only those.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="reminder_rules", verbose_name=_("organisation")
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminder_rules",
+        verbose_name=_("agent"),
+        help_text=_("Leave empty for a rule of the whole organisation. An agent with own rules gets only those."),
+    )
+    amount = models.PositiveIntegerField(
+        _("how long before"), validators=[MinValueValidator(1), MaxValueValidator(10000)]
+    )
+    unit = models.CharField(_("unit"), max_length=8, choices=OffsetUnit.choices, default=OffsetUnit.HOURS)
+    channel = models.CharField(_("channel"), max_length=8, choices=ReminderChannel.choices, default=ReminderChannel.OWN)
+
+    class Meta:
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        ordering = ["organisation", "agent", "-amount"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=1), name="reminder_rule_positive_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(offset)s before, by %(channel)s") % {
+            "offset": self.offset_display,
+            "channel": self.get_channel_display().lower(),
+        }
+
+    def clean(self) -> None:
+        twins = ReminderRule.objects.filter(
+            organisation_id=self.organisation_id,
+            agent_id=self.agent_id,
+            amount=self.amount,
+            unit=self.unit,
+            channel=self.channel,
+        ).exclude(pk=self.pk)
+        if self.organisation_id and twins.exists():
+            raise ValidationError(_("This reminder already exists; it would be sent twice."))
+
+    @property
+    def offset(self) -> timedelta:
+        return timedelta(**{self.unit: self.amount})
+
+    @property
+    def offset_display(self) -> str:
+        if self.unit == OffsetUnit.DAYS:
+            return ngettext("%(n)d day", "%(n)d days", self.amount) % {"n": self.amount}
+        if self.unit == OffsetUnit.HOURS:
+            return ngettext("%(n)d hour", "%(n)d hours", self.amount) % {"n": self.amount}
+        return ngettext("%(n)d minute", "%(n)d minutes", self.amount) % {"n": self.amount}

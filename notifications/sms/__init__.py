@@ -1,0 +1,62 @@
+"""SMS backends, chosen by dotted path in settings.SMS_BACKEND like Django's email backends.
+
+    SMS_BACKEND = {"BACKEND": "notifications.sms.twilio.TwilioBackend", "OPTIONS": {...}}
+
+Adding a provider means one module with a subclass of SmsBackend and one settings line.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class SentSms:
+    message_id: str
+    # The provider's first status, e.g. Twilio's "queued"; later ones arrive by status callback.
+    status: str = "sent"
+
+
+class SmsBackend:
+    """Contract: send one text, return the provider's id, or raise notifications.errors.DeliveryError."""
+
+    def send(self, *, to: str, body: str, status_callback: str | None = None, valid_for: int | None = None) -> SentSms:
+        raise NotImplementedError
+
+    def is_valid_callback(self, *, url: str, params, signature: str) -> bool:
+        """Whether a status callback really comes from the provider. Backends without callbacks refuse all."""
+        return False
+
+    def close(self) -> None:
+        """Release connections; called when the settings change (tests) or the process ends."""
+
+
+def build_sms_backend(config: dict) -> SmsBackend:
+    backend_class = import_string(config["BACKEND"])
+    options = dict(config.get("OPTIONS", {}))
+    accepted = set(inspect.signature(backend_class.__init__).parameters) - {"self"}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ImproperlyConfigured(f"{config['BACKEND']} does not take the option(s): {', '.join(unknown)}")
+    return backend_class(**options)
+
+
+_backend: SmsBackend | None = None
+
+
+def get_sms_backend() -> SmsBackend:
+    """The configured backend, built once per process (Twilio keeps its HTTP connection pool)."""
+    global _backend
+    if _backend is None:
+        _backend = build_sms_backend(settings.SMS_BACKEND)
+    return _backend
+
+
+def reset_sms_backend() -> None:
+    global _backend
+    if _backend is not None:
+        _backend.close()
+    _backend = None
