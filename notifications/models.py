@@ -148,8 +148,9 @@ def recipient_key(*, participant_id: int | None = None, user_id: int | None = No
 
 
 class ReminderChannel(models.TextChoices):
-    OWN = "own", _("The participant's own channel (email or SMS)")
-    EMAIL = "email", _("Email")
+    # Lower case: the labels also complete the sentence "24 hours before (...)".
+    OWN = "own", _("participant's own channel")
+    EMAIL = "email", _("email")
     SMS = "sms", _("SMS")
 
 
@@ -192,9 +193,9 @@ class ReminderRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("%(offset)s before, by %(channel)s") % {
+        return _("%(offset)s before (%(channel)s)") % {
             "offset": self.offset_display,
-            "channel": self.get_channel_display().lower(),
+            "channel": self.get_channel_display(),
         }
 
     def clean(self) -> None:

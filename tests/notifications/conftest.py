@@ -34,7 +34,7 @@ class SmtpListener:
         return [message for message in self.received if address in message["To"]]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -43,7 +43,7 @@ def _free_port() -> int:
 @pytest.fixture
 def smtp(settings) -> Iterator[SmtpListener]:
     listener = SmtpListener()
-    port = _free_port()
+    port = free_port()
     controller = Controller(listener, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
