@@ -24,7 +24,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo > var/demo-logins.txt && cat var/demo-logins.txt
 	./scripts/run.sh
 
 ## Lint and run the whole test suite (browser tests included when Chromium is installed).
@@ -44,8 +44,8 @@ format: install-dev
 
 ## Refresh the translation catalogues (needs GNU gettext: apt-get install gettext).
 messages: install-dev
-	$(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --no-obsolete
-	$(BIN)/python manage.py makemessages --locale nl --domain djangojs --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale nl --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
+	$(BIN)/python manage.py makemessages --locale nl --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 ## Page benchmarks (see README).

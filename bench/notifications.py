@@ -70,22 +70,19 @@ def worker_database_url() -> str:
 
 
 def build_consult():
-    from accounts.models import Membership, Organisation, Role, Team, User
+    from accounts.models import Organisation, Team, User
     from scheduling.models import Appointment, Participant
 
     org = Organisation.objects.create(name="Bench practice", default_message="Welcome")
     team = Team.objects.create(organisation=org, name="Team")
     agent = User.objects.create_user(email="agent@bench.example", full_name="Agent", organisation=org)
-    Membership.objects.create(user=agent, team=team, role=Role.AGENT)
-    assistant = User.objects.create_user(email="assistant@bench.example", full_name="Assistant", organisation=org)
-    Membership.objects.create(user=assistant, team=team, role=Role.ASSISTANT)
     # In the future: a reminder for a consult that has started is not sent (too_late).
     start = timezone.now() + timedelta(days=2)
     appointment = Appointment.objects.create(
         organisation=org,
         team=team,
         agent=agent,
-        booked_by=assistant,
+        booked_by=agent,
         start=start,
         end=start + timedelta(minutes=20),
         subject="Bench",
@@ -96,22 +93,13 @@ def build_consult():
 
 
 def add_reminders(appointment, participant, prefix: str, count: int, status: str, send_after) -> None:
-    """Bulk rows in the shape the services write; send_after(i) gives each row its time."""
-    now = timezone.now()
+    """Bulk rows in the shape the services write; send_after(i) gives row i its time."""
+    queued_at = timezone.now() if status == DeliveryStatus.QUEUED else None
+    same = {"appointment": appointment, "participant": participant, "organisation_id": appointment.organisation_id}
+    same |= {"purpose": Purpose.REMINDER, "channel": MessageChannel.SMS, "to": PHONE, "status": status}
     for offset in range(0, count, 5000):
         Notification.objects.bulk_create(
-            Notification(
-                organisation_id=appointment.organisation_id,
-                appointment=appointment,
-                participant=participant,
-                purpose=Purpose.REMINDER,
-                channel=MessageChannel.SMS,
-                to=PHONE,
-                dedupe_key=f"{prefix}:{i}",
-                send_after=send_after(i),
-                status=status,
-                queued_at=now if status == DeliveryStatus.QUEUED else None,
-            )
+            Notification(**same, dedupe_key=f"{prefix}:{i}", send_after=send_after(i), queued_at=queued_at)
             for i in range(offset, min(offset + 5000, count))
         )
 
@@ -156,9 +144,8 @@ def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
         "TWILIO_ACCOUNT_SID": "",  # Twilio settings would override SMS_BACKEND
         "LOG_LEVEL": "WARNING",  # a log line per task would be measured too
     }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork"]
-    command += [f"--concurrency={concurrency}", "--loglevel=WARNING"]
-    command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", f"-c{concurrency}"]
+    command += ["--loglevel=WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"]
     with open(log_path, "w") as log:
         # A session of its own, so that stopping it can reach the pool processes too.
         worker = subprocess.Popen(  # noqa: S603
@@ -220,15 +207,12 @@ def run_worker_part(appointment, participant, count: int, concurrency: int) -> l
 
 def run_sweep_part(appointment, participant, rows: int, due: int, repeat: int) -> tuple[list[float], str]:
     base = timezone.now()
-    # Due rows just past; the rest over the next 30 days, starting an hour out so none falls due meanwhile.
-    add_reminders(
-        appointment,
-        participant,
-        "sweep",
-        rows,
-        DeliveryStatus.SCHEDULED,
-        lambda i: base - timedelta(seconds=i + 1) if i < due else base + timedelta(hours=1, days=30 * i / rows),
-    )
+
+    def send_after(i: int):
+        # Due rows just past; the rest over the next 30 days, from an hour out so none falls due meanwhile.
+        return base - timedelta(seconds=i + 1) if i < due else base + timedelta(hours=1, days=30 * i / rows)
+
+    add_reminders(appointment, participant, "sweep", rows, DeliveryStatus.SCHEDULED, send_after)
     with connection.cursor() as cursor:
         # A live database has planner statistics (autovacuum); a freshly filled one has none yet.
         cursor.execute(f"ANALYZE {Notification._meta.db_table}")
@@ -271,7 +255,8 @@ def main() -> None:
     create_scratch_database()
     try:
         appointment, participant = build_consult()
-        print(f"Database: {connection.vendor}; CONN_MAX_AGE={connection.settings_dict['CONN_MAX_AGE']}")
+        conn_max_age = connection.settings_dict["CONN_MAX_AGE"]
+        print(f"Database: {connection.vendor}; CONN_MAX_AGE={conn_max_age}; {os.cpu_count()} CPUs")
         if redis_reachable():
             print(f"Worker: celery prefork, concurrency {args.concurrency}, broker {REDIS_URL}")
             results = run_worker_part(appointment, participant, args.count, args.concurrency)

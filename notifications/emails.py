@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .content import Content, build_content
 from .errors import DeliveryError
@@ -31,7 +32,11 @@ def _invite(notification: Notification, content: Content, now: datetime) -> Invi
     method = CANCEL if notification.purpose == Purpose.CANCELLATION else REQUEST
     with translation.override(content.language):
         description = "\n\n".join(part for part in (content.intro, content.message, content.link) if part)
-    summary = content.consult_subject if content.for_agent else content.headline.split(":", 1)[-1].strip()
+    if content.for_agent:
+        summary = content.consult_subject
+    else:
+        with translation.override(content.language):
+            summary = _("Video consult with %(agent)s") % {"agent": content.agent_name}
     return build_invite(
         appointment=notification.appointment,
         method=method,

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
+# Links in emails and SMS point at this server unless a public address is configured.
+export SITE_URL=${SITE_URL:-http://$host:$port}
 
 trap 'trap - EXIT INT TERM; kill 0 2>/dev/null' EXIT INT TERM
 "$bin/celery" -A config worker --loglevel=WARNING --concurrency=2 &
@@ -16,7 +18,8 @@ sleep 2
 cat <<MSG
 
   Videoconsult is running at http://$host:$port/
-  Log in with one of the demo accounts printed above. Ctrl+C stops web, worker and beat.
+$(cat var/demo-logins.txt 2>/dev/null)
+  Emails and SMS are printed below as they are sent. Ctrl+C stops web, worker and beat.
 
 MSG
 wait -n

@@ -179,6 +179,8 @@ CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: they claim their row befor
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# The console email and SMS backends print; keep that output as it is instead of logging it as warnings.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
