@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import Organisation
 from scheduling.models import Appointment
@@ -67,7 +68,8 @@ def build_content(notification: Notification) -> Content:
         end = _local(appointment.end, organisation)
         values = {
             "date": formats.date_format(start, "l j F Y"),
-            "date_short": formats.date_format(start, "D j M"),
+            # A format per language: Dutch writes "ma 23 nov", English "Mon 23 Nov".
+            "date_short": formats.date_format(start, pgettext("short date in SMS, Django date format", "D j M")),
             "time": formats.time_format(start, "H:i"),
             "end_time": formats.time_format(end, "H:i"),
         }

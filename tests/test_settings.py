@@ -44,15 +44,16 @@ def test_defaults_use_sqlite_filesystem_broker_and_console_email(tmp_path):
     code = (
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.EMAIL_BACKEND, s.DEBUG, "
-        "s.SESSION_COOKIE_SECURE)"
+        "s.SESSION_COOKIE_SECURE, s.SMS_BACKEND['BACKEND'])"
     )
     result = _manage("shell", "--no-imports", "-c", code, env={"VAR_DIR": str(tmp_path)})
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
-        "filesystem://",
+        "filesystem://localhost//",
         "django.core.mail.backends.console.EmailBackend",
         "False",
         "False",
+        "notifications.sms.console.ConsoleBackend",
     ], result.stderr
     assert (tmp_path / "broker" / "queue").is_dir()
 

@@ -166,7 +166,8 @@ else:
     _broker = VAR_DIR / "broker"
     for _folder in ("queue", "control", "processed"):
         (_broker / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # The host part means nothing to this transport, but without one kombu warns on every connection.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Producer and consumer must share one folder, or messages never meet.
         "data_folder_in": str(_broker / "queue"),

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -137,6 +138,13 @@ def test_texts_fit_one_gsm7_segment_in_the_participants_language(book, sms_outbo
     body = sms_outbox[0].body
     assert is_gsm7(body) and segments(body) == 1, body
     assert ("Uw link" in body) if language == "nl" else ("Your link" in body)
+    # Dates as each language writes them: "di 24 nov om 10:00", "Tue 24 Nov at 10:00".
+    pattern = (
+        r"\b[a-z]{2} \d{1,2} [a-z]{3} om 10:00"
+        if language == "nl"
+        else r"\b[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} at 10:00"
+    )
+    assert re.search(pattern, body), body
 
 
 def test_curly_quotes_and_long_names_never_switch_to_ucs2(book, sms_outbox, agent):
