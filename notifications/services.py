@@ -182,7 +182,7 @@ def _plan_reminders(appointment: Appointment, participants: list[Participant], n
                 status=DeliveryStatus.SCHEDULED,
             )
     existing = list(Notification.objects.filter(appointment=appointment, purpose=Purpose.REMINDER))
-    existing_keys = {row.dedupe_key for row in existing}
+    by_key = {row.dedupe_key: row for row in existing}
     movable = {
         (row.participant_id, row.reminder_rule_id): row
         for row in existing
@@ -190,7 +190,12 @@ def _plan_reminders(appointment: Appointment, participants: list[Participant], n
     }
     to_create, to_move = [], []
     for key, wanted in desired.items():
-        if key in existing_keys:
+        row = by_key.get(key)
+        if row is not None:
+            # Same reminder; the participant may have a new address or channel since it was planned.
+            if row.status == DeliveryStatus.SCHEDULED and (row.channel, row.to) != (wanted.channel, wanted.to):
+                row.channel, row.to = wanted.channel, wanted.to
+                to_move.append(row)
             continue
         row = movable.pop((wanted.participant_id, wanted.reminder_rule_id), None)
         if row is None:

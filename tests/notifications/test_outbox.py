@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from notifications.models import DeliveryStatus, Notification, Purpose, Reason
-from scheduling.services import cancel_appointment
+from scheduling.services import ParticipantInput, cancel_appointment
 from tests.factories import ReminderRuleFactory, agent_of
 
 from .conftest import email_participant, link_participant, sms_participant
@@ -98,6 +98,18 @@ def test_editing_the_time_moves_pending_reminders(book, edit, organisation, tomo
     assert reminder.send_after == tomorrow_at(13)
     assert reminder.status == DeliveryStatus.SCHEDULED
     assert Notification.objects.filter(purpose=Purpose.REMINDER).count() == 1
+
+
+def test_a_new_address_reaches_the_pending_reminders(book, edit, organisation):
+    ReminderRuleFactory(organisation=organisation, amount=1, unit="hours")
+    appointment = book(email_participant())
+    participant = appointment.participants.get()
+    row = ParticipantInput(
+        name=participant.name, channel="email", language="en", email="new@example.org", participant_id=participant.pk
+    )
+    edit(appointment, participants=[row])
+    reminder = Notification.objects.get(appointment=appointment, purpose=Purpose.REMINDER)
+    assert (reminder.to, reminder.status) == ("new@example.org", DeliveryStatus.SCHEDULED)
 
 
 def test_cancelling_cancels_reminders_and_tells_only_who_was_told(book, organisation, assistant, agent):
