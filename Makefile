@@ -48,9 +48,10 @@ messages: install-dev
 	$(BIN)/python manage.py makemessages --locale nl --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-## Page benchmarks (see README).
+## Benchmarks of the pages and of the outbox (see README; the outbox one needs Redis).
 bench: install-dev
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

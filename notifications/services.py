@@ -378,13 +378,15 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
         .values_list("pk", flat=True)[:batch]
     )
     if due:
-        Notification.objects.filter(pk__in=due, status=DeliveryStatus.SCHEDULED).update(
+        # The send_after bound repeats what made them due; it keeps the claim on the index's short due range
+        # instead of every scheduled reminder (SQLite picks the status index for this UPDATE).
+        Notification.objects.filter(pk__in=due, status=DeliveryStatus.SCHEDULED, send_after__lte=now).update(
             status=DeliveryStatus.QUEUED, queued_at=now, updated_at=now
         )
     lost = list(
-        Notification.objects.filter(status=DeliveryStatus.QUEUED, queued_at__lt=now - lease).values_list(
-            "pk", flat=True
-        )[:batch]
+        Notification.objects.filter(status=DeliveryStatus.QUEUED, queued_at__lt=now - lease)
+        .order_by()
+        .values_list("pk", flat=True)[:batch]
     )
     if lost:
         Notification.objects.filter(pk__in=lost).update(queued_at=now, updated_at=now)
@@ -394,7 +396,7 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
     interrupted = stale.filter(channel=MessageChannel.SMS).update(
         status=DeliveryStatus.FAILED, reason=Reason.INTERRUPTED, updated_at=now
     )
-    resend = list(stale.filter(channel=MessageChannel.EMAIL).values_list("pk", flat=True)[:batch])
+    resend = list(stale.filter(channel=MessageChannel.EMAIL).order_by().values_list("pk", flat=True)[:batch])
     if resend:
         Notification.objects.filter(pk__in=resend, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.QUEUED, queued_at=now, updated_at=now
