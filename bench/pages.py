@@ -186,6 +186,11 @@ def main() -> None:
 
     setup_test_environment()
     create_scratch_database()
+    # The web request only queues its messages; the worker sends them (bench/notifications.py times that).
+    # The test settings run tasks eagerly, which would put every email and SMS inside the request.
+    from notifications import services
+
+    services._enqueue = lambda ids: None
     try:
         org, teams, agents, assistant = build_organisation()
         print(f"Database: {connection.vendor}; {AGENTS} agents in {TEAMS} teams; assistant of one team")

@@ -18,7 +18,7 @@ sleep 2
 cat <<MSG
 
   Videoconsult is running at http://$host:$port/
-$(cat var/demo-logins.txt 2>/dev/null)
+$(grep "@" var/demo-logins.txt 2>/dev/null)
   Emails and SMS are printed below as they are sent. Ctrl+C stops web, worker and beat.
 
 MSG
