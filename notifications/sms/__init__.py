@@ -6,6 +6,7 @@ Adding a provider means one module with a subclass of SmsBackend and one setting
 """
 
 import inspect
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,17 +21,18 @@ class SentSms:
     status: str = "sent"
 
 
-class SmsBackend:
+class SmsBackend(ABC):
     """Contract: send one text, return the provider's id, or raise notifications.errors.DeliveryError."""
 
+    @abstractmethod
     def send(self, *, to: str, body: str, status_callback: str | None = None, valid_for: int | None = None) -> SentSms:
-        raise NotImplementedError
+        """Hand the text to the provider; `valid_for` seconds after which it must not be delivered."""
 
     def is_valid_callback(self, *, url: str, params, signature: str) -> bool:
         """Whether a status callback really comes from the provider. Backends without callbacks refuse all."""
         return False
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most backends hold no connection
         """Release connections; called when the settings change (tests) or the process ends."""
 
 
