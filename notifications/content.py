@@ -44,10 +44,6 @@ class Content:
     # True when the consult still takes place for this recipient: the link then works.
     link_works: bool
 
-    @property
-    def subject_line(self) -> str:
-        return self.headline
-
 
 def agenda_url(appointment: Appointment) -> str:
     day = timezone.localdate(appointment.start, timezone=appointment.organisation.tzinfo)

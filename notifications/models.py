@@ -53,7 +53,6 @@ class Reason(models.TextChoices):
     CONFIGURATION = "configuration", _("The sending service is not set up correctly; ask the administrator.")
     TEMPORARY = "temporary", _("The sending service was temporarily unavailable; it is tried again.")
     INTERRUPTED = "interrupted", _("Sending was interrupted; it is unknown whether the SMS arrived.")
-    NO_ADDRESS = "no_address", _("There is no address for this channel.")
     SUPERSEDED = "superseded", _("Replaced by a newer message.")
     CONSULT_CANCELLED = "consult_cancelled", _("The consult was cancelled.")
     TOO_LATE = "too_late", _("The consult had already started.")
@@ -61,9 +60,6 @@ class Reason(models.TextChoices):
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
-    def pending(self) -> "NotificationQuerySet":
-        return self.filter(status__in=PENDING_STATUSES)
-
     def failed(self) -> "NotificationQuerySet":
         return self.filter(status=DeliveryStatus.FAILED)
 
@@ -137,10 +133,6 @@ class Notification(models.Model):
     @property
     def recipient_name(self) -> str:
         return self.participant.name if self.participant_id else self.user.full_name
-
-    @property
-    def is_final(self) -> bool:
-        return self.status not in (*PENDING_STATUSES, DeliveryStatus.SENDING)
 
 
 def recipient_key(*, participant_id: int | None = None, user_id: int | None = None) -> str:
