@@ -7,6 +7,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from notifications.placeholders import placeholder_help
+from videoproviders.inlines import AgentVideoAccountInline
+from videoproviders.services import accounts_changed
 
 from .admin_scope import OrganisationScopedAdmin, is_org_admin, is_platform_admin
 from .admin_site import admin_site
@@ -115,7 +117,7 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, AgentVideoAccountInline]
     list_display = ["full_name", "email", "organisation", "is_active"]
     list_filter = ["is_active", "memberships__role"]
     search_fields = ["full_name", "email"]
@@ -141,3 +143,9 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
         if not is_platform_admin(request):
             obj.organisation_id = request.user.organisation_id
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # A changed video account gives the agent's upcoming consults rooms made with it.
+        if change:
+            accounts_changed(agents=[form.instance])

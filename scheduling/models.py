@@ -83,6 +83,9 @@ class Appointment(models.Model):
         related_name="+",
         verbose_name=_("cancelled by"),
     )
+    # The consult in the video room: set when the agent presses Online consult, and when it ends.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -116,6 +119,21 @@ class Appointment(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == Status.CANCELLED
+
+    @property
+    def is_active(self) -> bool:
+        """The agent has started the consult and not ended it."""
+        return self.started_at is not None and self.ended_at is None
+
+    @property
+    def can_start_now(self) -> bool:
+        """Online consult is offered from the day of the consult until its links expire."""
+        now = timezone.now()
+        return (
+            not self.is_cancelled
+            and now < self.link_expires_at
+            and timezone.localdate(self.start) <= timezone.localdate(now)
+        )
 
 
 class Channel(models.TextChoices):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from accounts.selectors import bookable_teams, is_agent_of_team
 from notifications.services import announce_booking, announce_cancellation, announce_update
+from videoproviders.services import plan_room, replan_room, retire_rooms
 
 from .models import Appointment, Channel, Participant, Status
 from .phones import normalise_mobile
@@ -196,6 +197,7 @@ def book_appointment(
     )
     participants = Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
     announce_booking(appointment=appointment, participants=participants)
+    plan_room(appointment=appointment)
     return appointment
 
 
@@ -256,6 +258,9 @@ def update_appointment(
     # Saving the form unchanged is not news; anything else reaches agent and participants.
     if after != before or participants_changed:
         announce_update(appointment=appointment, previous_agent=previous_agent, kept=kept, added=added, removed=removed)
+    # A room made for another time or agent may not fit (its end date, the agent's account): make a new one.
+    if after[1:4] != before[1:4]:
+        replan_room(appointment=appointment)
     return appointment
 
 
@@ -310,4 +315,5 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
     appointment.refresh_from_db()
     announce_cancellation(appointment=appointment)
+    retire_rooms(appointment=appointment)
     return appointment

@@ -5,5 +5,6 @@ from . import views
 app_name = "waitingroom"
 
 urlpatterns = [
-    path("<str:token>/", views.join, name="join"),
+    path("join/<str:token>/", views.join, name="join"),
+    path("consults/<uuid:public_id>/start/", views.start, name="start"),
 ]

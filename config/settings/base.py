@@ -157,6 +157,26 @@ if TWILIO_ACCOUNT_SID:
 else:
     SMS_BACKEND = {"BACKEND": env.str("SMS_BACKEND", default="notifications.sms.console.ConsoleBackend")}
 
+# Video: providers by alias, like STORAGES. An agent's video account (admin) picks one; agents without an
+# account use VIDEO_DEFAULT_PROVIDER (empty: they must have one). Jitsi on meet.jit.si needs no account.
+VIDEO_PROVIDERS = {
+    "jitsi": {
+        "BACKEND": "videoproviders.jitsi.JitsiProvider",
+        "OPTIONS": {"server_url": env.str("JITSI_URL", default="https://meet.jit.si")},
+    },
+    "whereby": {
+        "BACKEND": "videoproviders.whereby.WherebyProvider",
+        "OPTIONS": {"api_url": env.str("WHEREBY_API_URL", default="https://api.whereby.dev/v1")},
+    },
+    "personal": {"BACKEND": "videoproviders.personal.PersonalRoomProvider"},
+}
+VIDEO_DEFAULT_PROVIDER = env.str("VIDEO_DEFAULT_PROVIDER", default="jitsi")
+# How often beat looks for rooms to make, remove or clean up, and how long a claimed room may take.
+VIDEO_ROOM_SWEEP_SECONDS = env.float("VIDEO_ROOM_SWEEP_SECONDS", default=30.0)
+VIDEO_ROOM_LEASE_SECONDS = env.int("VIDEO_ROOM_LEASE_SECONDS", default=120)
+# A Whereby webhook signed longer ago than this is refused (replayed or badly delayed).
+WHEREBY_WEBHOOK_TOLERANCE_SECONDS = env.int("WHEREBY_WEBHOOK_TOLERANCE_SECONDS", default=300)
+
 # Celery: Redis in production; without REDIS_URL a filesystem broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -191,6 +211,7 @@ NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=30.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": NOTIFICATION_SWEEP_SECONDS},
+    "video-rooms-sweep": {"task": "videoproviders.sweep", "schedule": VIDEO_ROOM_SWEEP_SECONDS},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -4,7 +4,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES, VAR_DIR
+from .base import DATABASES, STORAGES, VAR_DIR, VIDEO_PROVIDERS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -20,3 +20,6 @@ SMS_BACKEND = {"BACKEND": "notifications.sms.locmem.LocmemBackend"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file rather than memory, so that a real Celery worker started by a test can share the database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+# Rooms are made in memory unless a test picks a provider; the Whereby tests run a local fake server.
+VIDEO_PROVIDERS = {**VIDEO_PROVIDERS, "locmem": {"BACKEND": "videoproviders.locmem.LocmemProvider"}}
+VIDEO_DEFAULT_PROVIDER = "locmem"

@@ -5,13 +5,12 @@
 Adding a provider means one module with a subclass of SmsBackend and one settings line.
 """
 
-import inspect
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
+
+from config.backends import build_backend
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,7 @@ class SmsBackend(ABC):
 
 
 def build_sms_backend(config: dict) -> SmsBackend:
-    backend_class = import_string(config["BACKEND"])
-    options = dict(config.get("OPTIONS", {}))
-    accepted = set(inspect.signature(backend_class.__init__).parameters) - {"self"}
-    unknown = sorted(set(options) - accepted)
-    if unknown:
-        raise ImproperlyConfigured(f"{config['BACKEND']} does not take the option(s): {', '.join(unknown)}")
-    return backend_class(**options)
+    return build_backend(config, base=SmsBackend, setting="SMS_BACKEND")
 
 
 _backend: SmsBackend | None = None

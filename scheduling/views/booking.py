@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import User
 from accounts.selectors import agents_by_team, bookable_teams
 from notifications.selectors import messages_for_appointment
+from videoproviders.selectors import agent_video_problem, live_room, room_events
 
 from .. import services
 from ..forms import AppointmentForm, ParticipantFormSet, participant_initial
@@ -178,6 +179,7 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     appointment = get_visible_appointment(user=request.user, public_id=public_id)
+    is_agent = appointment.agent_id == request.user.pk
     return render(
         request,
         "scheduling/appointment_detail.html",
@@ -186,6 +188,9 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_manage": can_manage(user=request.user, appointment=appointment),
             "now": timezone.now(),
             "deliveries": messages_for_appointment(appointment=appointment),
+            "room": live_room(appointment_id=appointment.pk),
+            "room_events": room_events(appointment_id=appointment.pk),
+            "video_problem": agent_video_problem(user=request.user) if is_agent else None,
         },
     )
 

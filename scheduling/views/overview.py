@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership, Role, User
 from accounts.selectors import visible_teams
 from notifications.selectors import failed_messages
+from videoproviders.selectors import agent_video_problem
 
 from ..models import Appointment
 from ..selectors import appointments_between
@@ -90,6 +91,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "next_appointment": next((a for a in appointments if a.end > now), None),
         "can_book": request.user.roles.is_assistant,
         "failed_count": failed_messages(user=request.user).count() if request.user.roles.is_assistant else 0,
+        "video_problem": agent_video_problem(user=request.user),
     }
     return render(request, "scheduling/dashboard.html", context)
 
@@ -130,6 +132,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
                 "appointment": appointment,
                 "top": int((start - grid_start).total_seconds() // 60),
                 "height": max(int((end - start).total_seconds() // 60), 15),
+                "start_style": f"--top: {int((start - grid_start).total_seconds() // 60)}",
             }
         )
     context = {
@@ -143,6 +146,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         "columns": sorted(columns.values(), key=lambda c: c.agent.full_name),
         "now_offset": _now_offset(day, grid_start, last_hour - first_hour),
         "can_book": request.user.roles.is_assistant,
+        "video_problem": agent_video_problem(user=request.user),
     }
     return render(request, "scheduling/agenda.html", context)
 

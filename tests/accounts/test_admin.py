@@ -44,6 +44,8 @@ def test_organisation_admin_creates_user_in_own_organisation_with_role(org_admin
             "memberships-INITIAL_FORMS": 0,
             "memberships-0-role": Role.AGENT,
             "memberships-0-team": team.pk,
+            "video_account-TOTAL_FORMS": 0,
+            "video_account-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

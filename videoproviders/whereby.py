@@ -1,0 +1,158 @@
+"""Whereby Embedded REST API: one transient, locked meeting per consult.
+
+API: https://docs.whereby.com (POST/DELETE /v1/meetings). The organisation's service account holds the
+API key (secret) and the webhook signing secret; its server URL, when set, replaces the API address.
+"""
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
+
+import requests
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .base import Account, Room, RoomRequest, VideoProvider, VideoProviderError
+from .http import new_session
+
+# Whereby's `normal` rooms hold up to 4 people: the agent and 3 clients.
+NORMAL_ROOM_CLIENTS = 3
+# displayName may not contain these characters (Whereby URL parameters) and is at most 100 long.
+_NAME_FORBIDDEN = str.maketrans("", "", "$!<>:;")
+LANGUAGES = {"nl", "en"}
+
+
+class WherebyProvider(VideoProvider):
+    label = gettext_lazy("Whereby (a room per consult, via the API)")
+    needs_service_account = True
+    keeps_rooms = True
+
+    def __init__(
+        self, *, api_url: str = "https://api.whereby.dev/v1", room_name_prefix: str = "consult", timeout: float = 10.0
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        # The prefix is part of every room URL: it must never carry personal data.
+        self.room_name_prefix = room_name_prefix
+        self.session = new_session(timeout=(min(timeout, 5.0), timeout))
+
+    def account_problem(self, account: Account) -> str | None:
+        if not account.secret:
+            return _("the organisation's Whereby account has no API key")
+        return None
+
+    def _url(self, account: Account, path: str) -> str:
+        return (account.server_url.rstrip("/") or self.api_url) + path
+
+    def _call(self, method: str, url: str, account: Account, **kwargs) -> requests.Response:
+        headers = {"Authorization": f"Bearer {account.secret}"}
+        try:
+            response = self.session.request(method, url, headers=headers, **kwargs)
+        except requests.Timeout:
+            raise VideoProviderError(_("Whereby did not answer in time.")) from None
+        except requests.RequestException as error:
+            raise VideoProviderError(
+                _("Whereby could not be reached (%(error)s).") % {"error": type(error).__name__}
+            ) from None
+        if response.status_code in (401, 403):
+            raise VideoProviderError(
+                _("Whereby refused the organisation's API key (HTTP %(status)d).") % {"status": response.status_code},
+                permanent=True,
+            )
+        if response.status_code == 429:
+            raise VideoProviderError(
+                _("Whereby is busy (too many requests); trying again shortly."),
+                retry_after=_retry_after(response),
+            )
+        if response.status_code >= 500:
+            raise VideoProviderError(
+                _("Whereby had an internal error (HTTP %(status)d).") % {"status": response.status_code}
+            )
+        return response
+
+    def create_room(self, *, request: RoomRequest, account: Account) -> Room:
+        body = {
+            # Whereby deactivates the room an hour after endDate; participants are not cut off at endDate.
+            "endDate": request.expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "isLocked": True,
+            "roomNamePattern": "uuid",
+            "roomNamePrefix": self.room_name_prefix,
+            "roomMode": "group" if request.participant_count > NORMAL_ROOM_CLIENTS else "normal",
+            "fields": ["hostRoomUrl"],
+        }
+        response = self._call("POST", self._url(account, "/meetings"), account, json=body)
+        if response.status_code != 201:
+            raise VideoProviderError(
+                _("Whereby did not create the room (HTTP %(status)d).") % {"status": response.status_code},
+                permanent=400 <= response.status_code < 500,
+            )
+        try:
+            meeting = response.json()
+            return Room(
+                provider_room_id=str(meeting["meetingId"]),
+                host_url=meeting["hostRoomUrl"],
+                participant_url=meeting["roomUrl"],
+                expires_at=datetime.fromisoformat(meeting["endDate"].replace("Z", "+00:00")),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise VideoProviderError(_("Whereby answered with a meeting this application cannot read.")) from None
+
+    def participant_url(self, *, room: Room, account: Account, display_name: str, language: str) -> str:
+        return with_whereby_params(room.participant_url, display_name=display_name, language=language)
+
+    def delete_room(self, *, provider_room_id: str, account: Account) -> None:
+        # DELETE is idempotent at Whereby (204 again); a 404 means the same to us.
+        url = self._url(account, f"/meetings/{requests.utils.quote(provider_room_id, safe='')}")
+        response = self._call("DELETE", url, account)
+        if response.status_code not in (200, 204, 404):
+            raise VideoProviderError(
+                _("Whereby did not delete the room (HTTP %(status)d).") % {"status": response.status_code},
+                permanent=400 <= response.status_code < 500,
+            )
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def with_whereby_params(room_url: str, *, display_name: str, language: str) -> str:
+    """A Whereby room URL that fills in the participant's name and shows Whereby in their language."""
+    params = {"displayName": display_name.translate(_NAME_FORBIDDEN).strip()[:100]}
+    if language in LANGUAGES:
+        params["lang"] = language
+    separator = "&" if "?" in room_url else "?"
+    return f"{room_url}{separator}{urlencode(params)}"
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait, from Retry-After (seconds or an HTTP date) or Whereby's body `data.msLeft`."""
+    header = response.headers.get("Retry-After", "").strip()
+    if header.isdigit():
+        return float(header)
+    if header:
+        try:
+            return max((parsedate_to_datetime(header) - timezone.now()).total_seconds(), 0.0)
+        except (TypeError, ValueError):
+            pass
+    try:
+        return float(response.json()["data"]["msLeft"]) / 1000
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def verify_signature(*, secret: str, header: str, body: bytes, tolerance: int, now: float) -> bool:
+    """Whether a webhook carries Whereby's signature: `Whereby-Signature: t=<unix time>,v1=<hex>` where
+    v1 = HMAC-SHA256(secret, "<t>.<raw body>"), signed no longer than `tolerance` seconds ago."""
+    parts: dict[str, list[str]] = {}
+    for item in header.split(","):
+        key, _sep, value = item.strip().partition("=")
+        parts.setdefault(key, []).append(value)
+    try:
+        timestamp = int(parts["t"][0])
+    except (KeyError, ValueError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", []))
