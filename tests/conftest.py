@@ -3,7 +3,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import PASSWORD, TeamFactory, agent_of, assistant_of
+from scheduling.services import ParticipantInput, book_appointment, update_appointment
+from tests.factories import PASSWORD, TeamFactory, agent_of, assistant_of, email_participant
 
 
 @pytest.fixture
@@ -46,3 +47,51 @@ def tomorrow_at(organisation):
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=organisation.tzinfo)
 
     return make
+
+
+@pytest.fixture
+def book(assistant, agent, team, tomorrow_at, django_capture_on_commit_callbacks):
+    """Book through the service. With send=True (the default) the queued tasks run, as after a web request;
+    with send=False the invitations stay queued, as if no worker had reached them yet."""
+
+    def make(*participants: ParticipantInput, start=None, end=None, send: bool = True, **kwargs):
+        start = start or tomorrow_at(10)
+        with django_capture_on_commit_callbacks(execute=send):
+            return book_appointment(
+                booked_by=assistant,
+                team=team,
+                agent=agent,
+                start=start,
+                end=end or start.replace(minute=30),
+                subject=kwargs.pop("subject", "Intake"),
+                message=kwargs.pop("message", "Please have your insurance card ready."),
+                participants=list(participants or [email_participant()]),
+                **kwargs,
+            )
+
+    return make
+
+
+@pytest.fixture
+def edit(assistant, django_capture_on_commit_callbacks):
+    """Change a consult through the service, keeping whatever is not named; send=False as for `book`."""
+
+    def change(appointment, *, send: bool = True, **changes):
+        participants = changes.pop("participants", None) or [
+            ParticipantInput(
+                name=p.name, channel=p.channel, language=p.language, email=p.email, phone=p.phone, participant_id=p.pk
+            )
+            for p in appointment.participants.active()
+        ]
+        fields = {name: getattr(appointment, name) for name in ("team", "agent", "start", "end", "subject", "message")}
+        with django_capture_on_commit_callbacks(execute=send):
+            return update_appointment(
+                appointment=appointment,
+                changed_by=assistant,
+                expected_sequence=appointment.sequence,
+                participants=participants,
+                allow_conflicts=True,
+                **(fields | changes),
+            )
+
+    return change

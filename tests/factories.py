@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation, Role, Team, User
 from notifications.models import OffsetUnit, ReminderChannel, ReminderRule
 from scheduling.models import Appointment, Channel, Participant
+from scheduling.services import ParticipantInput
 
 PASSWORD = "correct-horse-battery"
 
@@ -103,3 +104,16 @@ class ReminderRuleFactory(factory.django.DjangoModelFactory):
     amount = 24
     unit = OffsetUnit.HOURS
     channel = ReminderChannel.OWN
+
+
+# Participants as the booking form hands them to the services.
+def email_participant(name: str = "Chris Client", address: str = "chris@example.org", language: str = "en"):
+    return ParticipantInput(name=name, channel="email", language=language, email=address)
+
+
+def sms_participant(name: str = "Sam Sms", phone: str = "06 12345678", language: str = "nl"):
+    return ParticipantInput(name=name, channel="sms", language=language, phone=phone)
+
+
+def link_participant(name: str = "Lee Link"):
+    return ParticipantInput(name=name, channel="link", language="en")
