@@ -75,7 +75,7 @@ class Received:
 
 
 class FakeWhereby:
-    def __init__(self, api_key: str = "test-whereby-key") -> None:
+    def __init__(self, api_key: str = "test-whereby-key", port: int = 0) -> None:
         self.api_key = api_key
         self.meetings: dict[str, dict] = {}
         self.received: list[Received] = []
@@ -83,9 +83,9 @@ class FakeWhereby:
         self._replies: list[Reply] = []
         self._ids = iter(range(1000, 10**6))
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
@@ -211,6 +211,20 @@ class FakeWhereby:
             do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
             def log_message(self, format, *args) -> None:
-                pass
+                if __name__ == "__main__":
+                    super().log_message(format, *args)
 
         return Handler
+
+
+if __name__ == "__main__":
+    # Try the Whereby provider without a Whereby account: see "Video rooms" in the README.
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A fake Whereby API on 127.0.0.1 for trying the product.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--api-key", default="try-whereby-key")
+    options = parser.parse_args()
+    fake = FakeWhereby(api_key=options.api_key, port=options.port)
+    print(f"Fake Whereby API at {fake.url} (API key: {options.api_key}). Ctrl+C stops it.", flush=True)
+    fake.server.serve_forever()
