@@ -13,6 +13,7 @@ from accounts.models import Role, User
 
 from . import services
 from .models import RoomEvent, ServiceAccount, VideoRoom, mask
+from .registry import provider_choices, providers
 
 _SECRETS = ["secret", "webhook_secret"]
 
@@ -34,6 +35,11 @@ class ServiceAccountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if "provider" in self.fields:
+            # A personal room has nothing to configure per organisation.
+            self.fields["provider"].choices = [("", "---------")] + [
+                (alias, label) for alias, label in provider_choices() if providers[alias].takes_service_account
+            ]
         for name in _SECRETS:
             if name not in self.fields:
                 continue

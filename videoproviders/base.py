@@ -62,7 +62,9 @@ class VideoProvider(ABC):
     """One per entry in settings.VIDEO_PROVIDERS, built once per process."""
 
     label: str = ""
-    # The organisation needs a video service account (API key, app secret) for this provider.
+    # The organisation may have a video service account (API key, app secret, server) for this provider,
+    # or, when needed, must have one.
+    takes_service_account: bool = False
     needs_service_account: bool = False
     # The agent's own fixed room URL is the room (personal rooms).
     needs_room_url: bool = False

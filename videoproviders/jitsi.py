@@ -24,6 +24,7 @@ TOKEN_LEEWAY = timedelta(hours=1)
 
 class JitsiProvider(VideoProvider):
     label = gettext_lazy("Jitsi Meet (a room per consult)")
+    takes_service_account = True
 
     def __init__(self, *, server_url: str = "https://meet.jit.si", audience: str = "jitsi") -> None:
         self.server_url = server_url.rstrip("/")

@@ -27,7 +27,7 @@ LANGUAGES = {"nl", "en"}
 
 class WherebyProvider(VideoProvider):
     label = gettext_lazy("Whereby (a room per consult, via the API)")
-    needs_service_account = True
+    takes_service_account = needs_service_account = True
     keeps_rooms = True
 
     def __init__(

@@ -109,3 +109,9 @@ def test_switching_an_agent_to_whereby_in_the_admin_gives_upcoming_consults_a_wh
     request = whereby.meetings[room.provider_room_id]["request"]
     assert request["isLocked"] is True
     assert locmem.deleted == [locmem.rooms[0].provider_room_id]
+
+
+def test_only_services_with_accounts_are_offered_for_an_organisation_account(org_admin):
+    page = org_admin.get(reverse("admin:videoproviders_serviceaccount_add")).content.decode()
+    assert 'value="whereby"' in page and 'value="jitsi"' in page
+    assert 'value="personal"' not in page
