@@ -186,11 +186,14 @@ def main() -> None:
 
     setup_test_environment()
     create_scratch_database()
-    # The web request only queues its messages; the worker sends them (bench/notifications.py times that).
-    # The test settings run tasks eagerly, which would put every email and SMS inside the request.
+    # The web request only queues its messages and its video room; the worker sends and makes them
+    # (bench/notifications.py times that). The test settings run tasks eagerly, which would put every
+    # email, SMS and room inside the request.
     from notifications import services
+    from videoproviders import services as video_services
 
     services._enqueue = lambda ids: None
+    video_services._queue = lambda task_name, ids: None
     try:
         org, teams, agents, assistant = build_organisation()
         print(f"Database: {connection.vendor}; {AGENTS} agents in {TEAMS} teams; assistant of one team")

@@ -49,27 +49,25 @@ def resolve_account(*, agent: User) -> ResolvedAccount:
         return ResolvedAccount(
             None, problem=_("your organisation has no %(service)s account") % {"service": provider.label}
         )
-    account = Account(
-        provider=alias,
-        server_url=service.server_url if service else "",
-        account_id=service.account_id if service else "",
-        secret=service.secret if service else "",
-        webhook_secret=service.webhook_secret if service else "",
-        room_url=room_url,
-    )
+    account = _account(alias, service, room_url)
     return ResolvedAccount(account, service.pk if service else None, provider.account_problem(account))
 
 
 def account_for_room(*, room: VideoRoom) -> Account:
     """The credentials a room was made with, to delete it or to give out participant URLs."""
-    service = room.service_account
+    return _account(room.provider, room.service_account, room.participant_url)
+
+
+def _account(provider: str, service: ServiceAccount | None, room_url: str) -> Account:
+    if service is None:
+        return Account(provider=provider, room_url=room_url)
     return Account(
-        provider=room.provider,
-        server_url=service.server_url if service else "",
-        account_id=service.account_id if service else "",
-        secret=service.secret if service else "",
-        webhook_secret=service.webhook_secret if service else "",
-        room_url=room.participant_url,
+        provider=provider,
+        server_url=service.server_url,
+        account_id=service.account_id,
+        secret=service.secret,
+        webhook_secret=service.webhook_secret,
+        room_url=room_url,
     )
 
 
