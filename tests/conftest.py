@@ -95,3 +95,23 @@ def edit(assistant, django_capture_on_commit_callbacks):
             )
 
     return change
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters live in the cache; each test starts without any."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def video_rooms():
+    """The rooms the in-memory video provider made (the default provider in the test settings)."""
+    from videoproviders import locmem
+
+    locmem.reset()
+    yield locmem.rooms
+    locmem.reset()

@@ -1,17 +1,103 @@
-"""The consult's state in the video room: started by its agent, ended later (the waiting room's issue)."""
+"""The waiting room: presence of clients, messages to them, and the consult's start and end.
 
+Presence comes from the client's page: it checks in every few seconds while open and says goodbye when
+closed. A participant is waiting while the last check-in is recent and they have not left since.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Participant
+from scheduling.selectors import can_manage
 from videoproviders.services import room_for_start
+
+from .models import Presence, WaitingMessage
+
+
+def presence_timeout() -> timedelta:
+    return timedelta(seconds=settings.WAITING_PRESENCE_TIMEOUT_SECONDS)
+
+
+def is_waiting(presence: Presence | None, now: datetime | None = None) -> bool:
+    if presence is None or presence.arrived_at is None or presence.last_seen_at is None:
+        return False
+    now = now or timezone.now()
+    return presence.left_at is None and presence.last_seen_at >= now - presence_timeout()
+
+
+def record_opened(*, participant: Participant, now: datetime | None = None) -> Presence:
+    """The client opened their link (first time or again)."""
+    presence, _created = Presence.objects.get_or_create(
+        participant=participant, defaults={"first_opened_at": now or timezone.now()}
+    )
+    return presence
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    presence: Presence
+    # True when this check-in made the participant waiting: the agent's bell rings for it.
+    arrived: bool
+
+
+def check_in(*, participant: Participant) -> CheckIn:
+    """The client's page is open: they are in the waiting room."""
+    now = timezone.now()
+    presence = record_opened(participant=participant, now=now)
+    arrived = not is_waiting(presence, now)
+    changes = {"last_seen_at": now}
+    if arrived:
+        changes |= {"arrived_at": now, "left_at": None}
+    Presence.objects.filter(pk=presence.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(presence, name, value)
+    return CheckIn(presence, arrived)
+
+
+def leave(*, participant: Participant) -> bool:
+    """The client closed their page (or went into the room). Returns whether they were waiting."""
+    return bool(
+        Presence.objects.filter(participant=participant, left_at__isnull=True, arrived_at__isnull=False).update(
+            left_at=timezone.now()
+        )
+    )
+
+
+def admit(*, participant: Participant) -> None:
+    """The client is sent into the video room."""
+    Presence.objects.filter(participant=participant, admitted_at__isnull=True).update(admitted_at=timezone.now())
+
+
+def can_message(*, user: User, appointment: Appointment) -> bool:
+    """The consult's agent, and whoever may manage the consult (the team's assistants, admins)."""
+    return appointment.agent_id == user.pk or can_manage(user=user, appointment=appointment)
+
+
+def send_waiting_message(*, appointment: Appointment, sender: User, text: str) -> WaitingMessage:
+    """A short message to the clients of a consult, shown on their waiting page."""
+    if not can_message(user=sender, appointment=appointment):
+        raise PermissionDenied("This user may not message the clients of this consult.")
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": _("Type a message first.")})
+    if len(text) > WaitingMessage.MAX_LENGTH:
+        raise ValidationError(
+            {"text": _("A message has at most %(count)d characters.") % {"count": WaitingMessage.MAX_LENGTH}}
+        )
+    if appointment.is_cancelled:
+        raise ValidationError({"text": _("This consult has been cancelled.")})
+    return WaitingMessage.objects.create(appointment=appointment, sender=sender, text=text)
 
 
 def start_consult(*, appointment: Appointment, user: User) -> str:
     """Open the consult's video room for its agent: make the room if needed, mark the consult active,
-    and return the host URL to send the agent to.
+    and return the host URL to send the agent to. Waiting clients follow into the room from their page.
 
     Raises videoproviders.base.VideoProviderError when the room cannot be had; nothing is marked then.
     """
@@ -28,3 +114,13 @@ def start_consult(*, appointment: Appointment, user: User) -> str:
     # Starting again after an end re-opens the consult.
     Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=False).update(ended_at=None, updated_at=now)
     return room.host_url
+
+
+def end_consult(*, appointment: Appointment, user: User) -> None:
+    """The consult is over: it is no longer shown as active, and clients who come back are told so."""
+    if not can_message(user=user, appointment=appointment):
+        raise PermissionDenied("This user may not end this consult.")
+    if appointment.started_at is None:
+        raise ValidationError(_("This consult has not started."), code="not_started")
+    now = timezone.now()
+    Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=True).update(ended_at=now, updated_at=now)

@@ -1,18 +1,25 @@
+"""The client's join page with its live state, and the agent's waiting room."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from scheduling.selectors import get_visible_appointment
+from scheduling.models import Participant
+from scheduling.selectors import can_manage, get_visible_appointment
+from scheduling.views.overview import OverviewFilter
 from videoproviders.base import VideoProviderError
-from videoproviders.selectors import who_can_fix
+from videoproviders.selectors import agent_video_problem, who_can_fix
+from videoproviders.services import participant_room_url
 
-from . import services
-from .selectors import LinkState, link_state, participant_for_token
+from . import ratelimit, services
+from .selectors import LinkState, link_state, messages_for_client, participant_for_token, waiting_room
 
 _TEMPLATES = {
     LinkState.VALID: "waitingroom/join.html",
@@ -21,15 +28,43 @@ _TEMPLATES = {
 }
 
 
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _participant_or_none(request: HttpRequest, token: str) -> Participant | None:
+    """The link's participant; an unknown token counts towards the address's limit of misses."""
+    participant = participant_for_token(token=token)
+    if participant is None:
+        ratelimit.record_miss(request)
+    return participant
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(request, "waitingroom/too_many.html", status=429)
+    response["Retry-After"] = "600"
+    return _public(response)
+
+
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """The page a client opens from the invitation, in the client's language and organisation's time zone."""
-    participant = participant_for_token(token=token)
+    if ratelimit.is_blocked(request):
+        return _too_many(request)
+    participant = _participant_or_none(request, token)
     if participant is None:
         raise Http404
     appointment = participant.appointment
     organisation = appointment.organisation
     state = link_state(participant=participant)
-    with translation.override(participant.language), timezone.override(organisation.tzinfo):
+    waiting_messages = []
+    if state is LinkState.VALID:
+        services.record_opened(participant=participant)
+        waiting_messages = messages_for_client(appointment_id=appointment.pk)
+    # The client may switch language on the page; their own language is the default.
+    language = request.GET.get("lang") if request.GET.get("lang") in ("nl", "en") else participant.language
+    with translation.override(language), timezone.override(organisation.tzinfo):
         response = render(
             request,
             _TEMPLATES[state],
@@ -38,12 +73,127 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 "appointment": appointment,
                 "organisation": organisation,
                 "too_early": state is LinkState.VALID and timezone.now() < appointment.start,
+                "waiting_messages": waiting_messages,
             },
             status=410 if state is not LinkState.VALID else 200,
         )
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return _public(response)
+
+
+def client_state(participant: Participant) -> dict:
+    """What the client's page shows next: waiting (with the agent's messages), the room to go to, or why
+    the link no longer works. Never anything about other consults, never the host URL."""
+    state = link_state(participant=participant)
+    if state is not LinkState.VALID:
+        return {"state": state.value}
+    appointment = participant.appointment
+    with timezone.override(appointment.organisation.tzinfo):
+        data = {
+            "state": "waiting",
+            "messages": [
+                {"id": m.pk, "text": m.text, "time": timezone.localtime(m.sent_at).strftime("%H:%M")}
+                for m in messages_for_client(appointment_id=appointment.pk)
+            ],
+        }
+    if appointment.is_active:
+        room_url = participant_room_url(participant=participant)
+        if room_url:
+            services.admit(participant=participant)
+            data |= {"state": "room", "room_url": room_url}
+    elif appointment.ended_at is not None:
+        data["state"] = "ended"
+    return data
+
+
+@csrf_exempt  # the token in the URL is the credential; no cookie is involved
+@require_POST
+def presence(request: HttpRequest, token: str) -> HttpResponse:
+    """The client's page checks in every few seconds while it is open, and gets its state back."""
+    if ratelimit.is_blocked(request):
+        return JsonResponse({"state": "blocked"}, status=429)
+    participant = _participant_or_none(request, token)
+    if participant is None:
+        return JsonResponse({"state": "unknown"}, status=404)
+    data = client_state(participant)
+    if data["state"] == "waiting":
+        services.check_in(participant=participant)
+    return _public(JsonResponse(data))
+
+
+@csrf_exempt  # sent with navigator.sendBeacon when the page closes, which carries no CSRF token
+@require_POST
+def leave(request: HttpRequest, token: str) -> HttpResponse:
+    participant = participant_for_token(token=token)
+    if participant is not None:
+        services.leave(participant=participant)
+    return HttpResponse(status=204)
+
+
+# --- the agent's side ----------------------------------------------------------------------------------
+
+
+def _waiting_room_context(request: HttpRequest) -> dict:
+    filters = OverviewFilter(request.GET, user=request.user)
+    now = timezone.now()
+    appointments = waiting_room(
+        user=request.user,
+        day=timezone.localdate(),
+        team_id=filters.value("team"),
+        agent_id=filters.value("agent"),
+    )
+    waiting_ids = []
+    for appointment in appointments:
+        appointment.can_manage = can_manage(user=request.user, appointment=appointment)
+        for participant in appointment.active_participants:
+            presence = getattr(participant, "presence", None)
+            # Sent into the room: no longer waiting, even while the old page still checks in.
+            participant.in_room = bool(appointment.is_active and presence and presence.admitted_at)
+            participant.waiting = not participant.in_room and services.is_waiting(presence, now)
+            participant.waiting_since = presence.arrived_at if participant.waiting else None
+            if participant.waiting:
+                waiting_ids.append(participant.pk)
+    return {"filters": filters, "appointments": appointments, "now": now, "waiting_ids": waiting_ids}
+
+
+@login_required
+@require_GET
+def waiting_room_page(request: HttpRequest) -> HttpResponse:
+    context = _waiting_room_context(request)
+    context["video_problem"] = agent_video_problem(user=request.user)
+    return render(request, "waitingroom/waiting_room.html", context)
+
+
+@login_required
+@require_GET
+def waiting_room_state(request: HttpRequest) -> HttpResponse:
+    """The list as HTML for the page to swap in, and who is waiting, so the page can ring for arrivals."""
+    context = _waiting_room_context(request)
+    html = render_to_string("waitingroom/_waiting_list.html", context, request=request)
+    return JsonResponse({"html": html, "waiting": context["waiting_ids"]})
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "waitingroom:waiting-room")
+
+
+@login_required
+@require_POST
+def send_message(request: HttpRequest, public_id: str) -> HttpResponse:
+    appointment = get_visible_appointment(user=request.user, public_id=public_id)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        services.send_waiting_message(appointment=appointment, sender=request.user, text=request.POST.get("text", ""))
+    except ValidationError as error:
+        text = error.messages[0]
+        if wants_json:
+            return JsonResponse({"ok": False, "error": text}, status=400)
+        messages.error(request, text)
+    else:
+        if wants_json:
+            return JsonResponse({"ok": True})
+        messages.success(request, _("Your message is shown in the waiting room."))
+    return _back(request)
 
 
 @login_required
@@ -74,3 +224,16 @@ def start(request: HttpRequest, public_id: str) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
+
+
+@login_required
+@require_POST
+def end(request: HttpRequest, public_id: str) -> HttpResponse:
+    appointment = get_visible_appointment(user=request.user, public_id=public_id)
+    try:
+        services.end_consult(appointment=appointment, user=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The consult has ended."))
+    return _back(request)

@@ -179,6 +179,11 @@ WHEREBY_WEBHOOK_TOLERANCE_SECONDS = env.int("WHEREBY_WEBHOOK_TOLERANCE_SECONDS",
 
 # Celery: Redis in production; without REDIS_URL a filesystem broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache holds rate-limit counters; shared between processes through Redis in production.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -238,6 +243,12 @@ LOGGING = {
     # Twilio logs every request with its phone number and text at INFO; those are clients' data.
     "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }
+
+# Waiting room: a client whose page has not checked in for this long is no longer waiting.
+WAITING_PRESENCE_TIMEOUT_SECONDS = env.int("WAITING_PRESENCE_TIMEOUT_SECONDS", default=15)
+# Unknown join tokens from one address before its join requests are refused (HTTP 429) for the window.
+JOIN_TOKEN_MISSES_ALLOWED = env.int("JOIN_TOKEN_MISSES_ALLOWED", default=20)
+JOIN_TOKEN_MISS_WINDOW_SECONDS = env.int("JOIN_TOKEN_MISS_WINDOW_SECONDS", default=600)
 
 # Booking limits from the domain.
 APPOINTMENT_MAX_PARTICIPANTS = 10

@@ -2,20 +2,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from videoproviders import locmem
 from videoproviders.models import AgentVideoAccount, ServiceAccount
 
 from .fake_whereby import FakeWhereby
 
 WEBHOOK_SECRET = "whsec-test-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def rooms() -> Iterator[list]:
-    """The rooms the in-memory provider made (the default provider in the test settings)."""
-    locmem.reset()
-    yield locmem.rooms
-    locmem.reset()
 
 
 @pytest.fixture

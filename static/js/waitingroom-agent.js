@@ -1,0 +1,110 @@
+// The agent's waiting room: keeps the list current, rings a bell when a client arrives (once sound is
+// switched on: browsers allow sound only after a click), and sends messages without leaving the page.
+(function () {
+  const root = document.querySelector("[data-waiting-room]");
+  if (!root) return;
+  const REFRESH_MS = 2000;
+  const toggle = document.querySelector("[data-sound-toggle]");
+  const liveness = document.querySelector("[data-liveness]");
+  let soundOn = localStorage.getItem("waitingroom-sound") === "on";
+  let audio = null;
+  let waiting = new Set(currentWaiting());
+
+  function currentWaiting() {
+    const list = root.querySelector("[data-waiting]");
+    return list && list.dataset.waiting ? list.dataset.waiting.split(",") : [];
+  }
+
+  function showSound() {
+    toggle.setAttribute("aria-pressed", String(soundOn));
+    toggle.textContent = soundOn ? toggle.dataset.labelOn : toggle.dataset.labelOff;
+    toggle.classList.toggle("is-on", soundOn);
+  }
+  toggle.addEventListener("click", () => {
+    soundOn = !soundOn;
+    localStorage.setItem("waitingroom-sound", soundOn ? "on" : "off");
+    if (soundOn) {
+      audio = audio || new AudioContext();
+      audio.resume();
+    }
+    showSound();
+  });
+  showSound();
+
+  function bell(participantIds) {
+    // Tests and assistive tools can listen for this; the sound itself needs the toggle on.
+    document.dispatchEvent(new CustomEvent("waitingroom:bell", { detail: { participants: participantIds } }));
+    if (!soundOn) return;
+    audio = audio || new AudioContext();
+    const now = audio.currentTime;
+    [880, 1318.5].forEach((frequency, i) => {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.type = "sine";
+      tone.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, now + i * 0.25);
+      gain.gain.exponentialRampToValueAtTime(0.4, now + i * 0.25 + 0.01);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.25 + 1.2);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(now + i * 0.25);
+      tone.stop(now + i * 0.25 + 1.3);
+    });
+  }
+
+  function update(html, nowWaiting) {
+    // Keep an open message balloon and what is typed in it across the refresh.
+    const open = root.querySelector("details.balloon[open]");
+    const openId = open && open.closest("[id]").id;
+    const typed = open && open.querySelector("input[name=text]").value;
+    const focused = document.activeElement && document.activeElement.closest("details.balloon[open]");
+    if (open && focused) return; // don't pull the form away while someone types in it
+    root.innerHTML = html;
+    if (openId) {
+      const again = root.querySelector(`#${CSS.escape(openId)} details.balloon`);
+      if (again) {
+        again.open = true;
+        again.querySelector("input[name=text]").value = typed;
+      }
+    }
+    const arrived = nowWaiting.filter((id) => !waiting.has(String(id)));
+    waiting = new Set(nowWaiting.map(String));
+    if (arrived.length) bell(arrived);
+  }
+
+  async function refresh() {
+    try {
+      const response = await fetch(root.dataset.stateUrl, { headers: { Accept: "application/json" }, cache: "no-store" });
+      if (!response.ok) throw new Error(response.statusText);
+      const state = await response.json();
+      update(state.html, state.waiting);
+      liveness.hidden = true;
+    } catch {
+      liveness.textContent = root.dataset.offline;
+      liveness.hidden = false;
+    }
+  }
+  setInterval(refresh, REFRESH_MS);
+
+  // Messages are sent in the background; without JavaScript the form posts and comes back.
+  root.addEventListener("submit", async (event) => {
+    const form = event.target.closest("[data-message-form]");
+    if (!form) return;
+    event.preventDefault();
+    const error = form.querySelector("[data-message-error]");
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+    });
+    const result = await response.json().catch(() => ({ ok: false, error: response.statusText }));
+    if (result.ok) {
+      form.reset();
+      form.closest("details").open = false;
+      error.hidden = true;
+      refresh();
+    } else {
+      error.textContent = result.error;
+      error.hidden = false;
+    }
+  });
+})();

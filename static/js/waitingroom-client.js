@@ -1,0 +1,135 @@
+// The client's waiting page: check camera and microphone, stay checked in while the page is open, show the
+// practitioner's messages, and go into the video room when the consult starts. Texts come from data-*
+// attributes, so they are translated with the page; messages are set as text, never as HTML.
+(function () {
+  const root = document.querySelector("[data-join]");
+  if (!root) return;
+  const CHECK_IN_MS = 3000;
+  const status = root.querySelector("[data-status]");
+  const list = root.querySelector("[data-messages]");
+  const section = root.querySelector("[data-messages-section]");
+  let leaving = false;
+  let timer = null;
+
+  function showMessages(messages) {
+    const known = new Set([...list.querySelectorAll("[data-message-id]")].map((li) => li.dataset.messageId));
+    for (const message of messages) {
+      if (known.has(String(message.id))) continue;
+      const li = document.createElement("li");
+      li.dataset.messageId = message.id;
+      const time = document.createElement("span");
+      time.className = "muted small";
+      time.textContent = message.time;
+      li.append(time, " ", message.text);
+      list.append(li);
+      li.classList.add("is-new");
+    }
+    section.hidden = messages.length === 0;
+  }
+
+  function apply(state) {
+    if (state.state === "waiting") {
+      showMessages(state.messages || []);
+    } else if (state.state === "room" && state.room_url) {
+      leaving = true;
+      status.textContent = root.dataset.textRoom;
+      window.location.assign(state.room_url);
+    } else if (state.state === "ended") {
+      status.textContent = root.dataset.textEnded;
+      stop();
+    } else {
+      // Cancelled, expired or unknown: the page itself explains it in the client's language.
+      stop();
+      window.location.reload();
+    }
+  }
+
+  async function checkIn() {
+    try {
+      const response = await fetch(root.dataset.presenceUrl, { method: "POST", cache: "no-store" });
+      if (response.status === 429 || response.status === 404) return window.location.reload();
+      apply(await response.json());
+      root.classList.remove("is-offline");
+    } catch {
+      root.classList.add("is-offline");
+    }
+  }
+
+  function schedule() {
+    stop();
+    timer = setInterval(checkIn, CHECK_IN_MS);
+  }
+  function stop() {
+    if (timer) clearInterval(timer);
+    timer = null;
+  }
+
+  window.addEventListener("pagehide", () => {
+    if (!leaving) navigator.sendBeacon(root.dataset.leaveUrl);
+    stop();
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      checkIn();
+      schedule();
+    }
+  });
+  checkIn();
+  schedule();
+
+  // Camera, microphone and speaker check.
+  const check = root.querySelector("[data-device-check]");
+  const help = check.querySelector("[data-device-help]");
+  const preview = check.querySelector("[data-preview]");
+  const meter = check.querySelector("[data-meter]");
+  let audio = null;
+
+  function say(kind) {
+    help.textContent = check.dataset["help" + kind];
+    help.hidden = false;
+    help.classList.toggle("is-problem", kind !== "Ok");
+  }
+
+  check.querySelector("[data-start-check]").addEventListener("click", async () => {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return say("Insecure");
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      preview.srcObject = stream;
+      check.classList.add("is-checking");
+      audio = audio || new AudioContext();
+      const analyser = audio.createAnalyser();
+      analyser.fftSize = 512;
+      audio.createMediaStreamSource(stream).connect(analyser);
+      const samples = new Uint8Array(analyser.fftSize);
+      (function draw() {
+        analyser.getByteTimeDomainData(samples);
+        let peak = 0;
+        for (const value of samples) peak = Math.max(peak, Math.abs(value - 128));
+        meter.style.width = Math.min(100, (peak / 64) * 100) + "%";
+        requestAnimationFrame(draw);
+      })();
+      say("Ok");
+    } catch (error) {
+      if (error.name === "NotAllowedError" || error.name === "SecurityError") say("Denied");
+      else if (error.name === "NotFoundError" || error.name === "OverconstrainedError") say("Missing");
+      else if (error.name === "NotReadableError") say("Busy");
+      else say("Missing");
+    }
+  });
+
+  check.querySelector("[data-test-sound]").addEventListener("click", () => {
+    audio = audio || new AudioContext();
+    const now = audio.currentTime;
+    [523.25, 659.25, 783.99].forEach((frequency, i) => {
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, now + i * 0.18);
+      gain.gain.exponentialRampToValueAtTime(0.3, now + i * 0.18 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.18 + 0.5);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(now + i * 0.18);
+      tone.stop(now + i * 0.18 + 0.55);
+    });
+  });
+})();
