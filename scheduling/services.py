@@ -20,6 +20,7 @@ from accounts.models import Team, User
 from accounts.selectors import bookable_teams, is_agent_of_team
 from notifications.services import announce_booking, announce_cancellation, announce_update
 from videoproviders.services import plan_room, replan_room, retire_rooms
+from waitingroom.events import announce, publish, team_channel
 
 from .models import Appointment, Channel, Participant, Status
 from .phones import normalise_mobile
@@ -198,6 +199,7 @@ def book_appointment(
     participants = Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
     announce_booking(appointment=appointment, participants=participants)
     plan_room(appointment=appointment)
+    announce(appointment, "changed")
     return appointment
 
 
@@ -261,6 +263,10 @@ def update_appointment(
     # A room made for another time or agent may not fit (its end date, the agent's account): make a new one.
     if after[1:4] != before[1:4]:
         replan_room(appointment=appointment)
+    if after != before or participants_changed:
+        announce(appointment, "changed")
+        if after[0] != before[0]:
+            publish(team_channel(before[0]), "changed")  # gone from the old team's waiting room
     return appointment
 
 
@@ -316,4 +322,5 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
     appointment.refresh_from_db()
     announce_cancellation(appointment=appointment)
     retire_rooms(appointment=appointment)
+    announce(appointment, "cancelled")
     return appointment

@@ -17,6 +17,7 @@ from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
 from videoproviders.services import room_for_start
 
+from .events import announce, publish, team_channel
 from .models import Presence, WaitingMessage
 
 
@@ -57,21 +58,27 @@ def check_in(*, participant: Participant) -> CheckIn:
     Presence.objects.filter(pk=presence.pk).update(**changes)
     for name, value in changes.items():
         setattr(presence, name, value)
+    if arrived:
+        publish(team_channel(participant.appointment.team_id), "presence")
     return CheckIn(presence, arrived)
 
 
 def leave(*, participant: Participant) -> bool:
     """The client closed their page (or went into the room). Returns whether they were waiting."""
-    return bool(
+    left = bool(
         Presence.objects.filter(participant=participant, left_at__isnull=True, arrived_at__isnull=False).update(
             left_at=timezone.now()
         )
     )
+    if left:
+        publish(team_channel(participant.appointment.team_id), "presence")
+    return left
 
 
 def admit(*, participant: Participant) -> None:
     """The client is sent into the video room."""
-    Presence.objects.filter(participant=participant, admitted_at__isnull=True).update(admitted_at=timezone.now())
+    if Presence.objects.filter(participant=participant, admitted_at__isnull=True).update(admitted_at=timezone.now()):
+        publish(team_channel(participant.appointment.team_id), "presence")
 
 
 def can_message(*, user: User, appointment: Appointment) -> bool:
@@ -92,7 +99,9 @@ def send_waiting_message(*, appointment: Appointment, sender: User, text: str) -
         )
     if appointment.is_cancelled:
         raise ValidationError({"text": _("This consult has been cancelled.")})
-    return WaitingMessage.objects.create(appointment=appointment, sender=sender, text=text)
+    message = WaitingMessage.objects.create(appointment=appointment, sender=sender, text=text)
+    announce(appointment, "message")
+    return message
 
 
 def start_consult(*, appointment: Appointment, user: User) -> str:
@@ -113,6 +122,8 @@ def start_consult(*, appointment: Appointment, user: User) -> str:
     Appointment.objects.filter(pk=appointment.pk, started_at__isnull=True).update(started_at=now, updated_at=now)
     # Starting again after an end re-opens the consult.
     Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=False).update(ended_at=None, updated_at=now)
+    # The waiting clients' pages fetch their state on this event and go into the room.
+    announce(appointment, "started")
     return room.host_url
 
 
@@ -124,3 +135,4 @@ def end_consult(*, appointment: Appointment, user: User) -> None:
         raise ValidationError(_("This consult has not started."), code="not_started")
     now = timezone.now()
     Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=True).update(ended_at=now, updated_at=now)
+    announce(appointment, "ended")

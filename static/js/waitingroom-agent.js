@@ -4,6 +4,8 @@
   const root = document.querySelector("[data-waiting-room]");
   if (!root) return;
   const REFRESH_MS = 2000;
+  // With the live connection open, events trigger fetches; this slower poll only keeps wait times current.
+  const SLOW_REFRESH_MS = 15000;
   const toggle = document.querySelector("[data-sound-toggle]");
   const liveness = document.querySelector("[data-liveness]");
   let soundOn = localStorage.getItem("waitingroom-sound") === "on";
@@ -71,7 +73,15 @@
     if (arrived.length) bell(arrived);
   }
 
+  let inFlight = false;
+  let again = false;
   async function refresh() {
+    // Many events at once (a busy team) make one fetch at a time, plus one for whatever came meanwhile.
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
     try {
       const response = await fetch(root.dataset.stateUrl, { headers: { Accept: "application/json" }, cache: "no-store" });
       if (!response.ok) throw new Error(response.statusText);
@@ -81,9 +91,34 @@
     } catch {
       liveness.textContent = root.dataset.offline;
       liveness.hidden = false;
+    } finally {
+      inFlight = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
     }
   }
-  setInterval(refresh, REFRESH_MS);
+  let timer = null;
+  function poll(ms) {
+    clearInterval(timer);
+    timer = setInterval(refresh, ms);
+  }
+  poll(REFRESH_MS);
+  if (window.EventSource) {
+    const events = new EventSource(root.dataset.eventsUrl);
+    events.onopen = () => {
+      root.dataset.live = "open";
+      refresh();
+      poll(SLOW_REFRESH_MS);
+    };
+    events.onmessage = () => refresh();
+    events.onerror = () => {
+      root.dataset.live = "down";
+      poll(REFRESH_MS);
+    };
+    window.addEventListener("pagehide", () => events.close());
+  }
 
   // Messages are sent in the background; without JavaScript the form posts and comes back.
   root.addEventListener("submit", async (event) => {

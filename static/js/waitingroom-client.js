@@ -10,6 +10,7 @@
   const section = root.querySelector("[data-messages-section]");
   let leaving = false;
   let timer = null;
+  let events = null;
 
   function showMessages(messages) {
     const known = new Set([...list.querySelectorAll("[data-message-id]")].map((li) => li.dataset.messageId));
@@ -55,13 +56,34 @@
     }
   }
 
-  function schedule() {
-    stop();
-    timer = setInterval(checkIn, CHECK_IN_MS);
+  // Polling: the fallback while the live connection is down, and where there is none (WSGI, old proxies).
+  function startPolling() {
+    if (!timer) timer = setInterval(checkIn, CHECK_IN_MS);
   }
-  function stop() {
+  function stopPolling() {
     if (timer) clearInterval(timer);
     timer = null;
+  }
+  // The live connection: while it is open the client counts as waiting, and each event says "fetch".
+  function connect() {
+    if (!window.EventSource) return startPolling();
+    events = new EventSource(root.dataset.eventsUrl);
+    events.onopen = () => {
+      root.dataset.live = "open";
+      stopPolling();
+      checkIn();
+    };
+    events.onmessage = () => checkIn();
+    events.onerror = () => {
+      // The browser reconnects by itself unless the server refused (then readyState is CLOSED).
+      root.dataset.live = "down";
+      startPolling();
+    };
+  }
+  function stop() {
+    stopPolling();
+    if (events) events.close();
+    events = null;
   }
 
   window.addEventListener("pagehide", () => {
@@ -71,11 +93,12 @@
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) {
       checkIn();
-      schedule();
+      connect();
     }
   });
   checkIn();
-  schedule();
+  startPolling();
+  connect();
 
   // Camera, microphone and speaker check.
   const check = root.querySelector("[data-device-check]");

@@ -1,0 +1,129 @@
+"""Live events: the in-process hub, Redis fan-out between processes' hubs, and the event streams."""
+
+import asyncio
+import threading
+from datetime import timedelta
+
+import pytest
+import redis
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.test import AsyncClient
+from django.urls import reverse
+from django.utils import timezone
+
+from waitingroom import events
+from waitingroom.events import Hub
+from waitingroom.models import Presence
+
+
+def test_an_event_published_in_a_worker_thread_reaches_a_listener_in_the_event_loop():
+    hub = Hub()
+
+    async def scenario():
+        subscription = hub.subscribe(["team:1"])
+        other = hub.subscribe(["team:2"])
+        thread = threading.Thread(target=hub.dispatch_threadsafe, args=("team:1", "presence"))
+        thread.start()
+        thread.join()
+        event = await asyncio.wait_for(subscription.queue.get(), timeout=2)
+        subscription.close()
+        other.close()
+        return event, other.queue.empty(), hub.listener_count
+
+    assert async_to_sync(scenario)() == ("presence", True, 0)
+
+
+@pytest.fixture
+def redis_events(settings):
+    url = (settings.REDIS_URL or "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/12"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {url} (make run does not need it; CI starts it)")
+    settings.REDIS_URL = url
+    events._redis_client = None
+    yield url
+    events._redis_client = None
+    client.close()
+
+
+def test_with_redis_every_processs_hub_hears_an_event_published_anywhere(redis_events):
+    # Two hubs stand for two web processes; the event is published as a view would, through Redis.
+    first, second = Hub(), Hub()
+
+    async def scenario():
+        a = first.subscribe(["consult:x"])
+        b = second.subscribe(["consult:x"])
+        for _ in range(50):  # until both pattern subscriptions are in place
+            if redis.Redis.from_url(redis_events).pubsub_numpat() >= 2:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(events._send, "consult:x", "started")
+        received = [await asyncio.wait_for(s.queue.get(), timeout=3) for s in (a, b)]
+        a.close()
+        b.close()
+        await first.stop()
+        await second.stop()
+        return received
+
+    assert async_to_sync(scenario)() == ["started", "started"]
+
+
+@pytest.fixture
+def participant(book):
+    start = timezone.now() + timedelta(minutes=5)
+    return book(start=start, end=start + timedelta(minutes=30)).participants.get()
+
+
+def _read(client: AsyncClient, url: str, chunks: int, between=None):
+    """Open an event stream, read some chunks (calling `between` after the first), then hang up, as a
+    browser does: Django cancels the streaming task when the connection closes."""
+
+    async def scenario():
+        response = await client.get(url)
+        received = []
+
+        async def consume():
+            async for chunk in response.streaming_content:
+                received.append(chunk.decode())
+                if len(received) == 1 and between is not None:
+                    await asyncio.to_thread(between)
+
+        task = asyncio.create_task(consume())
+        for _ in range(1500):
+            if len(received) >= chunks or task.done():
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return response, received
+
+    return async_to_sync(scenario)()
+
+
+def test_the_clients_stream_marks_them_waiting_brings_events_and_leaving_on_close(participant, settings):
+    settings.REDIS_URL = ""
+    url = reverse("waitingroom:client-events", args=[participant.token])
+    channel = events.consult_channel(participant.appointment.public_id)
+    response, received = _read(AsyncClient(), url, 2, between=lambda: events._send(channel, "message"))
+    assert response["Content-Type"] == "text/event-stream"
+    assert received == ["retry: 2000\n\n", "data: message\n\n"]
+    presence = Presence.objects.get(participant=participant)
+    assert presence.arrived_at is not None
+    assert presence.left_at is not None  # closing the stream is leaving
+
+
+def test_the_agents_stream_needs_a_login_and_unknown_tokens_are_refused(client, db):
+    async def scenario():
+        anonymous = await AsyncClient().get(reverse("waitingroom:agent-events"))
+        unknown = await AsyncClient().get(reverse("waitingroom:client-events", args=["nope"]))
+        return anonymous.status_code, unknown.status_code
+
+    assert async_to_sync(scenario)() == (403, 404)
+
+
+def test_under_wsgi_the_streams_answer_503_and_pages_poll(client, participant):
+    assert client.get(reverse("waitingroom:client-events", args=[participant.token])).status_code == 503
+    assert settings.ROOT_URLCONF

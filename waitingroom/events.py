@@ -1,0 +1,146 @@
+"""Live events of the waiting room: a change is published on a channel, and the open pages that listen to
+that channel (server-sent events) hear of it within milliseconds and fetch what changed.
+
+Channels: `team:<id>` for the agents' and assistants' waiting rooms, `consult:<public id>` for the clients'
+pages. Events carry only a word ("presence", "message", "started"...), never data: pages fetch their
+state through the views that check who may see what.
+
+With REDIS_URL set, events go through Redis pub/sub, so a page served by one web process hears a change
+made in another (uvicorn --workers N, several servers). Each process keeps one Redis connection and fans
+events out to its own listeners. Without Redis (make run, one process) events stay in the process.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+import redis
+import redis.asyncio
+from django.conf import settings
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+PREFIX = "waitingroom:"
+# A listener that falls this far behind misses events; its page catches up with its next fetch anyway.
+QUEUE_SIZE = 64
+
+
+class Subscription:
+    def __init__(self, hub: "Hub", channels: list[str]) -> None:
+        self.hub = hub
+        self.channels = channels
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_SIZE)
+
+    def close(self) -> None:
+        self.hub._remove(self)
+
+
+class Hub:
+    """The listeners of this process, by channel."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[Subscription]] = defaultdict(set)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._redis_task: asyncio.Task | None = None
+
+    def subscribe(self, channels: list[str]) -> Subscription:
+        """Listen to channels; call from the event loop that serves the page."""
+        self._loop = asyncio.get_running_loop()
+        subscription = Subscription(self, channels)
+        for channel in channels:
+            self._listeners[channel].add(subscription)
+        if settings.REDIS_URL and (self._redis_task is None or self._redis_task.done()):
+            self._redis_task = self._loop.create_task(self._listen_to_redis())
+        return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        for channel in subscription.channels:
+            listeners = self._listeners.get(channel)
+            if listeners is not None:
+                listeners.discard(subscription)
+                if not listeners:
+                    del self._listeners[channel]
+
+    def dispatch(self, channel: str, event: str) -> None:
+        """Hand an event to this process's listeners; runs in the event loop."""
+        for subscription in list(self._listeners.get(channel, ())):
+            with contextlib.suppress(asyncio.QueueFull):
+                subscription.queue.put_nowait(event)
+
+    def dispatch_threadsafe(self, channel: str, event: str) -> None:
+        # Views run in worker threads under ASGI; the listeners' queues belong to the event loop.
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.dispatch, channel, event)
+
+    @property
+    def listener_count(self) -> int:
+        return sum(len(listeners) for listeners in self._listeners.values())
+
+    async def _listen_to_redis(self) -> None:
+        """One pattern subscription per process; reconnects after Redis restarts."""
+        while True:
+            client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.psubscribe(PREFIX + "*")
+                async for message in pubsub.listen():
+                    if message["type"] == "pmessage":
+                        channel = message["channel"].decode()[len(PREFIX) :]
+                        self.dispatch(channel, message["data"].decode())
+            except (redis.ConnectionError, OSError) as error:
+                logger.warning("Live events: Redis connection lost (%s); reconnecting", error)
+                await asyncio.sleep(1)
+            finally:
+                await pubsub.aclose()
+                await client.aclose()
+
+    async def stop(self) -> None:
+        """Stop listening to Redis (tests; a web process simply ends)."""
+        if self._redis_task is not None:
+            self._redis_task.cancel()
+            await asyncio.gather(self._redis_task, return_exceptions=True)
+            self._redis_task = None
+
+
+hub = Hub()
+_redis_client: redis.Redis | None = None
+
+
+def _redis() -> redis.Redis:
+    global _redis_client
+    if _redis_client is None:
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis_client
+
+
+def _send(channel: str, event: str) -> None:
+    if settings.REDIS_URL:
+        try:
+            _redis().publish(PREFIX + channel, event)
+        except redis.RedisError as error:
+            # Pages still catch up through their periodic fetch; a lost event only delays them.
+            logger.warning("Live events: could not publish %s on %s: %s", event, channel, error)
+    else:
+        hub.dispatch_threadsafe(channel, event)
+
+
+def publish(channel: str, event: str) -> None:
+    """Tell the listeners of a channel that something happened, once the current transaction commits
+    (a page that fetches on the event must find the change)."""
+    transaction.on_commit(lambda: _send(channel, event))
+
+
+def team_channel(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
+def consult_channel(public_id) -> str:
+    return f"consult:{public_id}"
+
+
+def announce(appointment, event: str) -> None:
+    """A change in a consult: its team's waiting rooms and its clients' pages hear of it."""
+    publish(team_channel(appointment.team_id), event)
+    publish(consult_channel(appointment.public_id), event)
