@@ -23,3 +23,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Rooms are made in memory unless a test picks a provider; the Whereby tests run a local fake server.
 VIDEO_PROVIDERS = {**VIDEO_PROVIDERS, "locmem": {"BACKEND": "videoproviders.locmem.LocmemProvider"}}
 VIDEO_DEFAULT_PROVIDER = "locmem"
+# Rate-limit counters in memory: the suite clears the cache between tests and must never flush a Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
