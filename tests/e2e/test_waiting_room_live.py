@@ -1,0 +1,126 @@
+"""The waiting room as in production: uvicorn with two worker processes, live events through Redis.
+
+The agent's page and the client's page may be served by different processes, so an arrival, a message
+and the start of the consult only reach the other page through Redis pub/sub. Both pages report that
+their live connection is open (data-live), so this is not the polling fallback at work.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from scheduling.services import ParticipantInput, book_appointment
+from tests.e2e.conftest import log_in
+
+ROOT = Path(__file__).resolve().parents[2]
+BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def app_url(transactional_db, tmp_path):
+    redis_url = (settings.REDIS_URL or "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/12"
+    try:
+        redis.Redis.from_url(redis_url).ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {redis_url} (make run does not need it; CI starts it)")
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
+        # The test settings (fast password hashing, in-memory video rooms) on the test database.
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(tmp_path / "var"),
+        "SECRET_KEY": "live-waiting-room-test",
+    }
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "2", "--lifespan", "off", "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+@pytest.fixture
+def consult(assistant, agent, team):
+    start = timezone.now() + timedelta(minutes=3)
+    return book_appointment(
+        booked_by=assistant,
+        team=team,
+        agent=agent,
+        start=start,
+        end=start + timedelta(minutes=30),
+        subject="Intake",
+        message="See you soon.",
+        participants=[ParticipantInput(name="Jan Peters", channel="link", language="en")],
+    )
+
+
+def test_the_live_waiting_room_across_two_server_processes(browser, app_url, agent, password, consult):
+    participant = consult.participants.get()
+    agent_page = browser.new_page(base_url=app_url)
+    client_page = browser.new_page(base_url=app_url)
+    for page in (agent_page, client_page):
+        page.set_default_timeout(10_000)
+    client_page.route("https://video.test/**", lambda route: route.fulfill(body="<h1>video room</h1>"))
+
+    log_in(agent_page, agent.email, password)
+    agent_page.goto("/waiting-room/")
+    agent_page.locator("[data-waiting-room][data-live=open]").wait_for()
+    agent_page.evaluate(BELLS)
+    waiting = f"[data-participant='{participant.pk}'].person--waiting"
+
+    client_page.goto(f"/join/{participant.token}/")
+    client_page.locator("[data-join][data-live=open]").wait_for()
+    agent_page.locator(waiting).wait_for()
+    agent_page.wait_for_function("window.bells.length === 1")
+
+    agent_page.click("details.balloon summary")
+    agent_page.fill("details.balloon input[name=text]", "Two minutes, please")
+    agent_page.click("details.balloon button[type=submit]")
+    client_page.locator("[data-messages] li", has_text="Two minutes, please").wait_for()
+
+    client_page.goto("about:blank")  # closing the page closes its live connection
+    agent_page.locator(waiting).wait_for(state="detached")
+    client_page.goto(f"/join/{participant.token}/")
+    agent_page.wait_for_function("window.bells.length === 2")
+
+    with agent_page.expect_response(lambda r: "/start/" in r.url) as started:
+        agent_page.click("form.startform button")
+    room = started.value.headers["location"].split("?")[0]
+    client_page.wait_for_url(f"{room}?**")
+    assert "host-key" not in client_page.url
+    agent_page.close()
+    client_page.close()
