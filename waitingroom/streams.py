@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from accounts.selectors import visible_teams
@@ -19,6 +20,28 @@ from .selectors import LinkState, link_state, participant_for_token
 
 # A comment line this often keeps proxies from closing an idle stream, and refreshes the client's presence.
 KEEPALIVE_SECONDS = 10
+
+
+def _pooled(function):
+    """Database work of an open stream (presence every few seconds, leaving at the end) on the event
+    loop's small shared thread pool, whose threads keep their connections. Django would otherwise run it
+    in a thread of the stream's own, and a thousand open streams would hold a thousand connections."""
+
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            # The thread's connection went stale (a database restart): reconnect once.
+            connections.close_all()
+            return function(*args, **kwargs)
+
+    return sync_to_async(run, thread_sensitive=False)
+
+
+async def _release_request_connections() -> None:
+    # The request's own thread opened a connection for the lookups before the stream; the stream may
+    # stay open for hours, so give it back now rather than when the request ends.
+    await sync_to_async(connections.close_all)()
 
 
 async def _stream(
@@ -68,6 +91,7 @@ async def agent_events(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return HttpResponse(status=403)
     team_ids = await sync_to_async(_visible_team_ids)(user)
+    await _release_request_connections()
     return _response(_stream(hub.subscribe([team_channel(pk) for pk in team_ids])))
 
 
@@ -88,16 +112,18 @@ async def client_events(request: HttpRequest, token: str) -> HttpResponse:
     if participant == "blocked":
         return HttpResponse(status=429)
     if participant is None:
+        await _release_request_connections()
         return HttpResponse(status=404)
     if link_state(participant=participant) is not LinkState.VALID:
         return HttpResponse(status=410)
     subscription = hub.subscribe([consult_channel(participant.appointment.public_id)])
-    await sync_to_async(services.check_in)(participant=participant)
+    await _pooled(services.check_in)(participant=participant)
+    await _release_request_connections()
 
     async def still_here() -> None:
-        await sync_to_async(services.check_in)(participant=participant)
+        await _pooled(services.check_in)(participant=participant)
 
     async def gone() -> None:
-        await sync_to_async(services.leave)(participant=participant)
+        await _pooled(services.leave)(participant=participant)
 
     return _response(_stream(subscription, on_tick=still_here, on_close=gone))

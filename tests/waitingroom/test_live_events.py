@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import redis
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.test import AsyncClient
 from django.urls import reverse
@@ -108,9 +107,10 @@ def _read(client: AsyncClient, url: str, chunks: int, between=None):
         await asyncio.gather(task, return_exceptions=True)
         return response, received
 
-    return async_to_sync(scenario)()
+    return run_in_own_loop(scenario)
 
 
+@pytest.mark.django_db(transaction=True)  # the stream's database work runs in threads of its own
 def test_the_clients_stream_marks_them_waiting_brings_events_and_leaving_on_close(participant, settings):
     settings.REDIS_URL = ""
     url = reverse("waitingroom:client-events", args=[participant.token])
@@ -123,13 +123,14 @@ def test_the_clients_stream_marks_them_waiting_brings_events_and_leaving_on_clos
     assert presence.left_at is not None  # closing the stream is leaving
 
 
-def test_the_agents_stream_needs_a_login_and_unknown_tokens_are_refused(client, db):
+@pytest.mark.django_db(transaction=True)
+def test_the_agents_stream_needs_a_login_and_unknown_tokens_are_refused(client):
     async def scenario():
         anonymous = await AsyncClient().get(reverse("waitingroom:agent-events"))
         unknown = await AsyncClient().get(reverse("waitingroom:client-events", args=["nope"]))
         return anonymous.status_code, unknown.status_code
 
-    assert async_to_sync(scenario)() == (403, 404)
+    assert run_in_own_loop(scenario) == (403, 404)
 
 
 def test_under_wsgi_the_streams_answer_503_and_pages_poll(client, participant):
