@@ -48,10 +48,11 @@ messages: install-dev
 	$(BIN)/python manage.py makemessages --locale nl --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-## Benchmarks of the pages and of the outbox (see README; the outbox one needs Redis).
+## Benchmarks of the pages, the outbox and the live waiting room (see README; the last two need Redis).
 bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/waitingroom.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
