@@ -71,6 +71,12 @@ class VideoProvider(ABC):
     # Rooms live at the provider and must be deleted there when a consult is cancelled or moved.
     keeps_rooms: bool = False
 
+    # The participant URL works inside an iframe of the waiting page.
+    embeddable: bool = False
+
+    def can_embed(self, room_url: str) -> bool:
+        return self.embeddable
+
     def account_problem(self, account: Account) -> str | None:
         """Why this account cannot make rooms, in words for the agent; None when it can."""
         return None

@@ -30,8 +30,15 @@ class PersonalRoomProvider(VideoProvider):
             expires_at=request.expires_at,
         )
 
+    def can_embed(self, room_url: str) -> bool:
+        return _is_whereby(room_url)
+
     def participant_url(self, *, room: Room, account: Account, display_name: str, language: str) -> str:
         # Whereby rooms take the participant's name and language from the URL; other services may not.
-        if (urlsplit(room.participant_url).hostname or "").endswith(".whereby.com"):
+        if _is_whereby(room.participant_url):
             return with_whereby_params(room.participant_url, display_name=display_name, language=language)
         return room.participant_url
+
+
+def _is_whereby(url: str) -> bool:
+    return (urlsplit(url).hostname or "").endswith(".whereby.com")

@@ -239,21 +239,35 @@ def room_for_start(*, appointment: Appointment) -> VideoRoom:
     return _make(room, resolved)
 
 
-def participant_room_url(*, participant: Participant) -> str | None:
-    """The URL that takes this participant into the consult's room, with their name and language;
-    None while the room is not ready. Never the host URL."""
+@dataclass(frozen=True)
+class ParticipantEntry:
+    url: str
+    # The provider lets the room be shown inside the waiting page (an iframe) rather than instead of it.
+    embed: bool
+
+
+def participant_entry(*, participant: Participant) -> ParticipantEntry | None:
+    """How this participant enters the consult's room: the URL with their name and language, and whether
+    it may be embedded; None while the room is not ready. Never the host URL."""
     room = VideoRoom.objects.filter(appointment_id=participant.appointment_id, status=RoomStatus.READY).first()
     if room is None or room.provider not in providers:
         return None
+    provider = providers[room.provider]
     made = Room(
         provider_room_id=room.provider_room_id,
         host_url="",
         participant_url=room.participant_url,
         expires_at=room.expires_at,
     )
-    return providers[room.provider].participant_url(
+    url = provider.participant_url(
         room=made, account=account_for_room(room=room), display_name=participant.name, language=participant.language
     )
+    return ParticipantEntry(url=url, embed=provider.can_embed(room.participant_url))
+
+
+def participant_room_url(*, participant: Participant) -> str | None:
+    entry = participant_entry(participant=participant)
+    return entry.url if entry else None
 
 
 # --- removing rooms ------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ class WherebyProvider(VideoProvider):
     label = gettext_lazy("Whereby (a room per consult, via the API)")
     takes_service_account = needs_service_account = True
     keeps_rooms = True
+    # Whereby's pre-built room is made to be embedded (unless "Allowed domains" in its dashboard say no).
+    embeddable = True
 
     def __init__(
         self, *, api_url: str = "https://api.whereby.dev/v1", room_name_prefix: str = "consult", timeout: float = 10.0

@@ -16,7 +16,7 @@ from scheduling.selectors import can_manage, get_visible_appointment
 from scheduling.views.overview import OverviewFilter
 from videoproviders.base import VideoProviderError
 from videoproviders.selectors import agent_video_problem, who_can_fix
-from videoproviders.services import participant_room_url
+from videoproviders.services import participant_entry
 
 from . import ratelimit, services
 from .selectors import LinkState, link_state, messages_for_client, participant_for_token, waiting_room
@@ -96,10 +96,10 @@ def client_state(participant: Participant) -> dict:
             ],
         }
     if appointment.is_active:
-        room_url = participant_room_url(participant=participant)
-        if room_url:
+        entry = participant_entry(participant=participant)
+        if entry is not None:
             services.admit(participant=participant)
-            data |= {"state": "room", "room_url": room_url}
+            data |= {"state": "room", "room_url": entry.url, "embed": entry.embed}
     elif appointment.ended_at is not None:
         data["state"] = "ended"
     return data

@@ -34,7 +34,9 @@
     } else if (state.state === "room" && state.room_url) {
       leaving = true;
       status.textContent = root.dataset.textRoom;
-      window.location.assign(state.room_url);
+      stop();
+      if (state.embed) showRoom(state.room_url);
+      else window.location.assign(state.room_url);
     } else if (state.state === "ended") {
       status.textContent = root.dataset.textEnded;
       stop();
@@ -43,6 +45,17 @@
       stop();
       window.location.reload();
     }
+  }
+
+  // Providers that allow it show the room inside this page, full screen, so the branding stays around it.
+  function showRoom(url) {
+    const frame = document.createElement("iframe");
+    frame.src = url;
+    frame.className = "roomframe";
+    frame.title = root.dataset.textRoom;
+    frame.allow = "camera; microphone; fullscreen; speaker; display-capture; autoplay; compute-pressure";
+    document.body.classList.add("in-room");
+    document.body.append(frame);
   }
 
   async function checkIn() {

@@ -104,3 +104,26 @@ def test_a_cancelled_consult_cannot_start(client, agent, soon, assistant):
     assert "This consult has been cancelled." in response.content.decode()
     soon.refresh_from_db()
     assert soon.started_at is None
+
+
+def test_a_whereby_room_opens_inside_the_clients_page_with_their_name(client, whereby_agent, whereby, book):
+    start = timezone.now() + timedelta(minutes=2)
+    appointment = book(start=start, end=start + timedelta(minutes=30))
+    participant = appointment.participants.get()
+    client.force_login(whereby_agent)
+    host_url = _start(client, appointment)["Location"]
+    state = client.post(reverse("waitingroom:presence", args=[participant.token])).json()
+    assert state["state"] == "room" and state["embed"] is True
+    assert state["room_url"].startswith(host_url.split("?")[0] + "?displayName=Chris+Client")
+    assert "roomKey" not in state["room_url"]
+
+
+def test_a_jitsi_room_is_entered_by_leaving_the_page(client, agent, book, settings):
+    settings.VIDEO_DEFAULT_PROVIDER = "jitsi"
+    start = timezone.now() + timedelta(minutes=2)
+    appointment = book(start=start, end=start + timedelta(minutes=30))
+    client.force_login(agent)
+    _start(client, appointment)
+    state = client.post(reverse("waitingroom:presence", args=[appointment.participants.get().token])).json()
+    assert state["embed"] is False
+    assert state["room_url"].startswith("https://meet.jit.si/consult-")
