@@ -26,7 +26,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +44,7 @@ import redis  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.scratch import create_scratch_database, drop_scratch_database, scratch_database_url  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
 from notifications import services  # noqa: E402
 from notifications.models import DeliveryStatus, MessageChannel, Notification, Purpose  # noqa: E402
@@ -53,20 +53,6 @@ from notifications.tasks import send_notification_task  # noqa: E402
 PHONE = "+31612345678"
 INDEX = "notification_status_due"
 DONE = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED)
-
-
-def create_scratch_database() -> None:
-    if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = str(SCRATCH / "bench.sqlite3")
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL of the scratch database, for the worker process."""
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{name}"
-    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
 def build_consult():
@@ -139,7 +125,7 @@ def broker_drained(client: redis.Redis) -> int:
 def start_worker(concurrency: int, log_path: Path) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": scratch_database_url(),
         "REDIS_URL": REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "SMS_BACKEND": "notifications.sms.locmem.LocmemBackend",
@@ -256,7 +242,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7, help="sweep runs (the median is shown)")
     args = parser.parse_args()
 
-    create_scratch_database()
+    create_scratch_database(SCRATCH)
     try:
         appointment, participant = build_consult()
         conn_max_age = connection.settings_dict["CONN_MAX_AGE"]
@@ -281,7 +267,7 @@ def main() -> None:
         print(f"index {INDEX} used: {'yes' if used else 'NO'}")
     finally:
         connection.close()
-        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        drop_scratch_database()
         shutil.rmtree(SCRATCH, ignore_errors=True)
     sys.exit(0 if used else 1)
 

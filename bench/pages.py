@@ -34,17 +34,11 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.scratch import create_scratch_database, drop_scratch_database  # noqa: E402
+
 AGENTS = 50
 TEAMS = 5
 DAYS = 365  # half a year back, half a year ahead
-
-
-def create_scratch_database() -> None:
-    if connection.vendor == "sqlite":
-        # A file, as in a real deployment, rather than the in-memory test default.
-        path = Path(tempfile.mkdtemp(prefix="bench-")) / "bench.sqlite3"
-        connection.settings_dict["TEST"]["NAME"] = str(path)
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
 
 
 def build_organisation():
@@ -185,7 +179,7 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_test_environment()
-    create_scratch_database()
+    create_scratch_database(Path(tempfile.mkdtemp(prefix="bench-")))
     # The web request only queues its messages and its video room; the worker sends and makes them
     # (bench/notifications.py times that). The test settings run tasks eagerly, which would put every
     # email, SMS and room inside the request.
@@ -207,7 +201,7 @@ def main() -> None:
             for name, queries, median, p95 in run_pages(org, teams, agents, assistant, args.repeat):
                 print(f"{size:>9,}  {name:<17} {queries:>7} {median:>10.1f} {p95:>8.1f}")
     finally:
-        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        drop_scratch_database()
 
 
 if __name__ == "__main__":

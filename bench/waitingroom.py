@@ -33,7 +33,6 @@ import time
 from collections import defaultdict, deque
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,22 +51,11 @@ import requests  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.scratch import create_scratch_database, drop_scratch_database, scratch_database_url  # noqa: E402
+
 PASSWORD = "bench-password"  # noqa: S105 - scratch users of a scratch database
 TEAMS, AGENTS_PER_TEAM = 10, 5
 EVENT = re.compile(rb"data: (\w+)\n\n")
-
-
-def create_scratch_database() -> None:
-    if connection.vendor == "sqlite":
-        connection.settings_dict["TEST"]["NAME"] = str(SCRATCH / "bench.sqlite3")
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-
-
-def database_url() -> str:
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{name}"
-    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
 
 
 def build(clients: int):
@@ -260,12 +248,12 @@ def main() -> None:
     client = redis.Redis.from_url(REDIS_URL)
     client.ping()
     client.flushdb()
-    create_scratch_database()
+    create_scratch_database(SCRATCH)
     agents, consults = build(max(args.sizes))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url(), "VAR_DIR": str(SCRATCH / "var"), "SECRET_KEY": "bench"}
+    env = {**os.environ, "DATABASE_URL": scratch_database_url(), "VAR_DIR": str(SCRATCH / "var"), "SECRET_KEY": "bench"}
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
     command += ["--workers", str(args.workers), "--lifespan", "off", "--log-level", "warning", "--backlog", "4096"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
@@ -290,7 +278,7 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        drop_scratch_database()
         client.flushdb()
         shutil.rmtree(SCRATCH, ignore_errors=True)
 

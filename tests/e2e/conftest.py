@@ -1,7 +1,11 @@
 import os
 import shutil
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
+
+from scheduling.services import ParticipantInput, book_appointment
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -69,3 +73,19 @@ def log_in(page, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit], form button.button")
     page.wait_for_url("**/")
+
+
+@pytest.fixture
+def consult(assistant, agent, team):
+    """A consult starting in a few minutes with one client, who gets their link from the assistant."""
+    start = timezone.now() + timedelta(minutes=3)
+    return book_appointment(
+        booked_by=assistant,
+        team=team,
+        agent=agent,
+        start=start,
+        end=start + timedelta(minutes=30),
+        subject="Intake",
+        message="See you soon.",
+        participants=[ParticipantInput(name="Jan Peters", channel="link", language="en")],
+    )

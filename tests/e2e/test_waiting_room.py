@@ -1,29 +1,8 @@
 """The live waiting room with two browsers: the agent's waiting room and the client's link."""
 
-from datetime import timedelta
-
-import pytest
-from django.utils import timezone
-
-from scheduling.services import ParticipantInput, book_appointment
 from tests.e2e.conftest import log_in
 
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
-
-
-@pytest.fixture
-def consult(assistant, agent, team):
-    start = timezone.now() + timedelta(minutes=3)
-    return book_appointment(
-        booked_by=assistant,
-        team=team,
-        agent=agent,
-        start=start,
-        end=start + timedelta(minutes=30),
-        subject="Intake",
-        message="See you soon.",
-        participants=[ParticipantInput(name="Jan Peters", channel="link", language="en")],
-    )
 
 
 def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page, agent, password, consult):

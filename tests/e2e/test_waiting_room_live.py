@@ -10,16 +10,13 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
-from scheduling.services import ParticipantInput, book_appointment
 from tests.e2e.conftest import log_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,21 +68,6 @@ def app_url(transactional_db, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=15)
-
-
-@pytest.fixture
-def consult(assistant, agent, team):
-    start = timezone.now() + timedelta(minutes=3)
-    return book_appointment(
-        booked_by=assistant,
-        team=team,
-        agent=agent,
-        start=start,
-        end=start + timedelta(minutes=30),
-        subject="Intake",
-        message="See you soon.",
-        participants=[ParticipantInput(name="Jan Peters", channel="link", language="en")],
-    )
 
 
 def test_the_live_waiting_room_across_two_server_processes(browser, app_url, agent, password, consult):
