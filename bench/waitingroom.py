@@ -256,6 +256,7 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": scratch_database_url(), "VAR_DIR": str(SCRATCH / "var"), "SECRET_KEY": "bench"}
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
     command += ["--workers", str(args.workers), "--lifespan", "off", "--log-level", "warning", "--backlog", "4096"]
+    command += ["--timeout-graceful-shutdown", "2"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
@@ -277,7 +278,11 @@ def main() -> None:
             asyncio.run(run_size(size, port, base, agents, consults, sessions, server.pid))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
         drop_scratch_database()
         client.flushdb()
         shutil.rmtree(SCRATCH, ignore_errors=True)

@@ -12,7 +12,9 @@ export SITE_URL=${SITE_URL:-http://$host:$port}
 trap 'trap - EXIT INT TERM; kill 0 2>/dev/null' EXIT INT TERM
 "$bin/celery" -A config worker --loglevel=WARNING --concurrency=2 &
 "$bin/celery" -A config beat --loglevel=WARNING &
-"$bin/uvicorn" config.asgi:application --host "$host" --port "$port" --lifespan off --log-level warning &
+# Open waiting-room streams never end by themselves: give them a few seconds at Ctrl+C, not forever.
+"$bin/uvicorn" config.asgi:application --host "$host" --port "$port" --lifespan off --log-level warning \
+  --timeout-graceful-shutdown 3 &
 
 sleep 2
 cat <<MSG

@@ -55,6 +55,7 @@ def app_url(transactional_db, tmp_path):
     }
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "2", "--lifespan", "off", "--log-level", "warning"]
+    command += ["--timeout-graceful-shutdown", "2"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
