@@ -1,7 +1,7 @@
 """What a message says, worked out once for email and SMS: in the recipient's language, with times in the
 organisation's time zone, from the consult as it is at the moment of sending."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import Organisation
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Participant, Status
 
 from .models import Notification, Purpose
 from .placeholders import fill_placeholders
@@ -43,6 +43,37 @@ class Content:
     logo_url: str
     # True when the consult still takes place for this recipient: the link then works.
     link_works: bool
+    # A series invitation lists every session: (date, time, the recipient's link for it or "").
+    sessions: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _sessions(notification: Notification, organisation: Organisation) -> list[tuple[str, str, str]]:
+    """The series' sessions still planned, each with this participant's own link (agents get none)."""
+    series_id = notification.appointment.series_id
+    if notification.participant_id is None:
+        occurrences = [
+            (a, "") for a in Appointment.objects.filter(series_id=series_id, status=Status.SCHEDULED).order_by("start")
+        ]
+    else:
+        rows = (
+            Participant.objects.active()
+            .filter(
+                appointment__series_id=series_id,
+                appointment__status=Status.SCHEDULED,
+                position=notification.participant.position,
+            )
+            .select_related("appointment")
+            .order_by("appointment__start")
+        )
+        occurrences = [(p.appointment, p.join_url) for p in rows]
+    return [
+        (
+            formats.date_format(_local(a.start, organisation), "l j F Y"),
+            formats.time_format(_local(a.start, organisation), "H:i"),
+            link,
+        )
+        for a, link in occurrences
+    ]
 
 
 def agenda_url(appointment: Appointment) -> str:
@@ -76,16 +107,17 @@ def build_content(notification: Notification) -> Content:
             link, link_label = agenda_url(appointment), _("Open your agenda")
         else:
             link, link_label = notification.participant.join_url, _("Open the waiting room")
-        headline, intro = _headline_and_intro(notification, appointment, agent_name, values)
+        sessions = _sessions(notification, organisation) if notification.purpose == Purpose.SERIES else []
+        headline, intro = _headline_and_intro(notification, appointment, agent_name, values | {"count": len(sessions)})
         custom_text = ""
-        if notification.purpose == Purpose.INVITATION and not for_agent:
+        if notification.purpose in (Purpose.INVITATION, Purpose.SERIES) and not for_agent:
             template = organisation.invitation_text(language)
             if template:
                 custom_text = fill_placeholders(
                     template,
                     {"client_name": recipient_name, "agent_name": agent_name, "link": link, **values},
                 )
-        show_message = not for_agent and notification.purpose in (Purpose.INVITATION, Purpose.UPDATE)
+        show_message = not for_agent and notification.purpose in (Purpose.INVITATION, Purpose.UPDATE, Purpose.SERIES)
         return Content(
             purpose=notification.purpose,
             language=language,
@@ -103,6 +135,7 @@ def build_content(notification: Notification) -> Content:
             participants=[p.name for p in appointment.participants.active()] if for_agent else [],
             logo_url=f"{settings.SITE_URL}{organisation.logo.url}" if organisation.logo else "",
             link_works=takes_place,
+            sessions=sessions,
             **values,
         )
 
@@ -112,6 +145,25 @@ def _headline_and_intro(
 ) -> tuple[str, str]:
     when = {"agent": agent_name, "subject": appointment.subject, **values}
     purpose = notification.purpose
+    if purpose == Purpose.SERIES:
+        if notification.user_id is not None:
+            return (
+                _("New series: %(count)d consults from %(date)s") % when,
+                _(
+                    "A series of %(count)d video consults has been booked for you, the first on %(date)s from "
+                    "%(time)s to %(end_time)s: %(subject)s."
+                )
+                % when,
+            )
+        return (
+            _("Invitation: %(count)d video consults from %(date)s") % when,
+            _(
+                "%(agent)s will see you in a series of %(count)d video consults, the first on %(date)s at "
+                "%(time)s. Each has its own personal link, listed below; before each you get a reminder with it. "
+                "You need no account and no app."
+            )
+            % when,
+        )
     if notification.user_id is not None:
         if purpose == Purpose.INVITATION:
             return (

@@ -13,9 +13,11 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from scheduling.models import Status
+
 from .content import Content, build_content
 from .errors import DeliveryError
-from .ics import CANCEL, REQUEST, Invite, build_invite
+from .ics import CANCEL, REQUEST, Invite, build_invite, build_series_invite
 from .models import Notification, Purpose, Reason
 
 
@@ -29,6 +31,8 @@ def message_id(notification: Notification) -> str:
 def _invite(notification: Notification, content: Content, now: datetime) -> Invite | None:
     if notification.purpose == Purpose.REMINDER:
         return None
+    if notification.purpose == Purpose.SERIES:
+        return _series_invite(notification, content, now)
     method = CANCEL if notification.purpose == Purpose.CANCELLATION else REQUEST
     with translation.override(content.language):
         description = "\n\n".join(part for part in (content.intro, content.message, content.link) if part)
@@ -40,6 +44,35 @@ def _invite(notification: Notification, content: Content, now: datetime) -> Invi
     return build_invite(
         appointment=notification.appointment,
         method=method,
+        attendee_name=content.recipient_name,
+        attendee_email=notification.to,
+        summary=summary,
+        description=description,
+        url=content.link,
+        now=now,
+    )
+
+
+def _series_invite(notification: Notification, content: Content, now: datetime) -> Invite:
+    appointment = notification.appointment
+    series = appointment.series
+    with translation.override(content.language):
+        lines = [f"{date} {time} {link}".strip() for date, time, link in content.sessions]
+        description = "\n\n".join(part for part in (content.intro, content.message, "\n".join(lines)) if part)
+        summary = (
+            content.consult_subject
+            if content.for_agent
+            else _("Video consult with %(agent)s") % {"agent": content.agent_name}
+        )
+    cancelled = list(
+        series.occurrences.filter(status=Status.CANCELLED)
+        .order_by("recurrence_id")
+        .values_list("recurrence_id", flat=True)
+    )
+    return build_series_invite(
+        series=series,
+        first=series.occurrences.order_by("recurrence_id").first(),
+        cancelled_starts=cancelled,
         attendee_name=content.recipient_name,
         attendee_email=notification.to,
         summary=summary,

@@ -20,6 +20,8 @@ class Purpose(models.TextChoices):
     UPDATE = "update", _("Change")
     CANCELLATION = "cancellation", _("Cancellation")
     REMINDER = "reminder", _("Reminder")
+    # One confirmation for a whole recurring series, listing its dates.
+    SERIES = "series", _("Series invitation")
 
 
 class MessageChannel(models.TextChoices):

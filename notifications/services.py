@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from scheduling.models import Appointment, Channel, Participant
+from scheduling.models import Appointment, Channel, Participant, Series
 
 from .errors import DeliveryError
 from .models import (
@@ -153,17 +153,15 @@ def _reminder_address(participant: Participant, rule: ReminderRule) -> tuple[str
     return None
 
 
-def _plan_reminders(appointment: Appointment, participants: list[Participant], now: datetime) -> None:
-    """Make the pending reminders match the rules, the start time and the participants.
-
-    Pending rows move with the consult (same row, new time); rows that are no longer wanted are withdrawn;
-    a reminder already sent for the same start is not planned again.
-    """
+def _reminder_rows(
+    appointment: Appointment, participants: list[Participant], rules: list[ReminderRule], now: datetime
+) -> dict[str, Notification]:
+    """The reminders the rules ask for, by their key; only those still ahead (never late)."""
     desired: dict[str, Notification] = {}
-    for rule in reminder_rules_for(appointment):
+    for rule in rules:
         send_after = appointment.start - rule.offset
         if send_after <= now:
-            continue  # a reminder only goes out at its own time, never late
+            continue
         for participant in participants:
             address = _reminder_address(participant, rule)
             if address is None:
@@ -181,6 +179,16 @@ def _plan_reminders(appointment: Appointment, participants: list[Participant], n
                 send_after=send_after,
                 status=DeliveryStatus.SCHEDULED,
             )
+    return desired
+
+
+def _plan_reminders(appointment: Appointment, participants: list[Participant], now: datetime) -> None:
+    """Make the pending reminders match the rules, the start time and the participants.
+
+    Pending rows move with the consult (same row, new time); rows that are no longer wanted are withdrawn;
+    a reminder already sent for the same start is not planned again.
+    """
+    desired = _reminder_rows(appointment, participants, reminder_rules_for(appointment), now)
     existing = list(Notification.objects.filter(appointment=appointment, purpose=Purpose.REMINDER))
     by_key = {row.dedupe_key: row for row in existing}
     movable = {
@@ -218,6 +226,21 @@ def announce_booking(*, appointment: Appointment, participants: list[Participant
     recipients = [_Recipient(user=appointment.agent)] + [_Recipient(participant=p) for p in participants]
     _save([_row(appointment, recipient, Purpose.INVITATION, now) for recipient in recipients])
     _plan_reminders(appointment, participants, now)
+
+
+def announce_series(*, series: Series, appointments: list[Appointment], participants: list[Participant]) -> None:
+    """One confirmation per person for a whole new series (written on its first occurrence), and each
+    occurrence's reminders at their own time: two bulk inserts, however long the series."""
+    now = timezone.now()
+    first = appointments[0]
+    recipients = [_Recipient(user=first.agent)]
+    recipients += [_Recipient(participant=p) for p in participants if p.appointment_id == first.pk]
+    rows = [_row(first, recipient, Purpose.SERIES, now) for recipient in recipients]
+    rules = reminder_rules_for(first)  # the same agent and organisation for every occurrence
+    by_pk = {appointment.pk: appointment for appointment in appointments}
+    for participant in participants:
+        rows += _reminder_rows(by_pk[participant.appointment_id], [participant], rules, now).values()
+    _save(rows)
 
 
 def announce_update(

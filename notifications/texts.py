@@ -59,9 +59,18 @@ def render_sms(content: Content) -> str:
         "date": content.date_short,
         "time": content.time,
         "link": content.link,
+        "count": len(content.sessions),
     }
     with translation.override(content.language):
-        if content.purpose == Purpose.INVITATION:
+        if content.purpose == Purpose.SERIES:
+            body = (
+                _(
+                    "%(count)d video consults with %(agent)s, the first on %(date)s at %(time)s. Link: %(link)s "
+                    "You get a reminder with the link before each."
+                )
+                % values
+            )
+        elif content.purpose == Purpose.INVITATION:
             body = _("Video consult with %(agent)s on %(date)s at %(time)s. Your link: %(link)s") % values
         elif content.purpose == Purpose.UPDATE:
             body = _("Your video consult has changed: %(date)s at %(time)s with %(agent)s. Link: %(link)s") % values

@@ -50,6 +50,30 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(start__lt=end, start__gt=earliest, end__gt=start)
 
 
+class Series(models.Model):
+    """Consults booked together with one repeat rule. Each occurrence is an appointment of its own (own
+    links, reminders, changes); calendars see one series with this UID."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="series", verbose_name=_("organisation")
+    )
+    # RFC 5545 RRULE value (FREQ=WEEKLY;INTERVAL=1;COUNT=10), read in `time_zone` from `first_start`.
+    rrule = models.CharField(_("repeat rule"), max_length=300)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    first_start = models.DateTimeField(_("first start"))
+    calendar_uid = models.CharField(_("calendar UID"), max_length=255, unique=True, default=new_calendar_uid)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return f"{self.rrule} ({timezone.localtime(self.first_start):%Y-%m-%d %H:%M})"
+
+
 class Appointment(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(
@@ -83,6 +107,11 @@ class Appointment(models.Model):
         related_name="+",
         verbose_name=_("cancelled by"),
     )
+    series = models.ForeignKey(
+        Series, on_delete=models.PROTECT, null=True, blank=True, related_name="occurrences", verbose_name=_("series")
+    )
+    # The occurrence's start as the series first planned it: its RECURRENCE-ID, kept when it is moved.
+    recurrence_id = models.DateTimeField(_("recurrence id"), null=True, blank=True)
     # The consult in the video room: set when the agent presses Online consult, and when it ends.
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)

@@ -115,3 +115,15 @@ def video_rooms():
     locmem.reset()
     yield locmem.rooms
     locmem.reset()
+
+
+@pytest.fixture(autouse=True)
+def empty_sms_outbox():
+    """The in-memory SMS backend's outbox and failure queue, empty for every test."""
+    from notifications.sms import locmem
+
+    locmem.outbox.clear()
+    locmem.failures.clear()
+    yield locmem.outbox
+    locmem.outbox.clear()
+    locmem.failures.clear()

@@ -61,6 +61,23 @@ def plan_room(*, appointment: Appointment) -> VideoRoom:
     return room
 
 
+def plan_rooms(*, appointments: list[Appointment]) -> list[VideoRoom]:
+    """Rooms for the occurrences of a series, in one insert. Each is made VIDEO_ROOM_LEAD_HOURS before
+    its consult by the sweep rather than all at once: a year of weekly consults would otherwise spend a
+    Whereby rate limit, and rooms made long ahead only wait."""
+    now = timezone.now()
+    lead = timedelta(hours=settings.VIDEO_ROOM_LEAD_HOURS)
+    rooms = VideoRoom.objects.bulk_create(
+        VideoRoom(appointment=appointment, next_attempt_at=max(appointment.start - lead, now + _lease()))
+        for appointment in appointments
+    )
+    _queue(
+        "create",
+        [room.pk for room, appointment in zip(rooms, appointments, strict=True) if appointment.start - lead <= now],
+    )
+    return rooms
+
+
 def retire_rooms(*, appointment: Appointment) -> None:
     """Take the consult's room out of use; one the provider keeps is deleted there by a task."""
     now = timezone.now()

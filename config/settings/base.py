@@ -174,6 +174,8 @@ VIDEO_DEFAULT_PROVIDER = env.str("VIDEO_DEFAULT_PROVIDER", default="jitsi")
 # How often beat looks for rooms to make, remove or clean up, and how long a claimed room may take.
 VIDEO_ROOM_SWEEP_SECONDS = env.float("VIDEO_ROOM_SWEEP_SECONDS", default=30.0)
 VIDEO_ROOM_LEASE_SECONDS = env.int("VIDEO_ROOM_LEASE_SECONDS", default=120)
+# Rooms of a series' later occurrences are made this long before each starts, not all at booking.
+VIDEO_ROOM_LEAD_HOURS = env.int("VIDEO_ROOM_LEAD_HOURS", default=24)
 # A Whereby webhook signed longer ago than this is refused (replayed or badly delayed).
 WHEREBY_WEBHOOK_TOLERANCE_SECONDS = env.int("WHEREBY_WEBHOOK_TOLERANCE_SECONDS", default=300)
 
