@@ -36,21 +36,24 @@ def _invite(notification: Notification, content: Content, now: datetime) -> Invi
     method = CANCEL if notification.purpose == Purpose.CANCELLATION else REQUEST
     with translation.override(content.language):
         description = "\n\n".join(part for part in (content.intro, content.message, content.link) if part)
-    if content.for_agent:
-        summary = content.consult_subject
-    else:
-        with translation.override(content.language):
-            summary = _("Video consult with %(agent)s") % {"agent": content.agent_name}
     return build_invite(
         appointment=notification.appointment,
         method=method,
         attendee_name=content.recipient_name,
         attendee_email=notification.to,
-        summary=summary,
+        summary=_summary(content),
         description=description,
         url=content.link,
         now=now,
     )
+
+
+def _summary(content: Content) -> str:
+    """The calendar entry's title: the agent's own subject, or for a client who they meet."""
+    if content.for_agent:
+        return content.consult_subject
+    with translation.override(content.language):
+        return _("Video consult with %(agent)s") % {"agent": content.agent_name}
 
 
 def _series_invite(notification: Notification, content: Content, now: datetime) -> Invite:
@@ -59,11 +62,6 @@ def _series_invite(notification: Notification, content: Content, now: datetime) 
     with translation.override(content.language):
         lines = [f"{date} {time} {link}".strip() for date, time, link in content.sessions]
         description = "\n\n".join(part for part in (content.intro, content.message, "\n".join(lines)) if part)
-        summary = (
-            content.consult_subject
-            if content.for_agent
-            else _("Video consult with %(agent)s") % {"agent": content.agent_name}
-        )
     cancelled = list(
         series.occurrences.filter(status=Status.CANCELLED)
         .order_by("recurrence_id")
@@ -75,7 +73,7 @@ def _series_invite(notification: Notification, content: Content, now: datetime) 
         cancelled_starts=cancelled,
         attendee_name=content.recipient_name,
         attendee_email=notification.to,
-        summary=summary,
+        summary=_summary(content),
         description=description,
         url=content.link,
         now=now,

@@ -38,19 +38,7 @@
     document.dispatchEvent(new CustomEvent("waitingroom:bell", { detail: { participants: participantIds } }));
     if (!soundOn) return;
     audio = audio || new AudioContext();
-    const now = audio.currentTime;
-    [880, 1318.5].forEach((frequency, i) => {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.type = "sine";
-      tone.frequency.value = frequency;
-      gain.gain.setValueAtTime(0.0001, now + i * 0.25);
-      gain.gain.exponentialRampToValueAtTime(0.4, now + i * 0.25 + 0.01);
-      gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.25 + 1.2);
-      tone.connect(gain).connect(audio.destination);
-      tone.start(now + i * 0.25);
-      tone.stop(now + i * 0.25 + 1.3);
-    });
+    window.playChime(audio, { frequencies: [880, 1318.5], spacing: 0.25, peak: 0.4, length: 1.2 });
   }
 
   function update(html, nowWaiting) {

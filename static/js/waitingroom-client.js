@@ -155,17 +155,6 @@
 
   check.querySelector("[data-test-sound]").addEventListener("click", () => {
     audio = audio || new AudioContext();
-    const now = audio.currentTime;
-    [523.25, 659.25, 783.99].forEach((frequency, i) => {
-      const tone = audio.createOscillator();
-      const gain = audio.createGain();
-      tone.frequency.value = frequency;
-      gain.gain.setValueAtTime(0.0001, now + i * 0.18);
-      gain.gain.exponentialRampToValueAtTime(0.3, now + i * 0.18 + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, now + i * 0.18 + 0.5);
-      tone.connect(gain).connect(audio.destination);
-      tone.start(now + i * 0.18);
-      tone.stop(now + i * 0.18 + 0.55);
-    });
+    window.playChime(audio, { frequencies: [523.25, 659.25, 783.99], spacing: 0.18, peak: 0.3, length: 0.5 });
   });
 })();
