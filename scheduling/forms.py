@@ -1,10 +1,13 @@
 """The booking form ("Afspraak"): parses what the assistant typed; the rules live in services."""
 
+import hashlib
 from datetime import datetime, time
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +15,7 @@ from accounts.models import Language, Organisation, Team, User
 
 from .models import Appointment, Channel
 from .phones import display_phone, normalise_mobile
+from .recurrence import MAX_OCCURRENCES, MIN_OCCURRENCES, Frequency, Pattern
 from .services import ParticipantInput
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"]
@@ -95,6 +99,93 @@ class AppointmentForm(forms.Form):
             "message": appointment.message,
             "sequence": appointment.sequence,
         }
+
+
+WEEKDAY_CHOICES = [
+    (0, _("Mon")),
+    (1, _("Tue")),
+    (2, _("Wed")),
+    (3, _("Thu")),
+    (4, _("Fri")),
+    (5, _("Sat")),
+    (6, _("Sun")),
+]
+
+
+class Ends(models.TextChoices):
+    COUNT = "count", _("After a number of sessions")
+    UNTIL = "until", _("On a date")
+
+
+class RecurrenceForm(forms.Form):
+    """The "Recurring appointment" part of the booking form; ignored unless `repeat` is ticked."""
+
+    repeat = forms.BooleanField(label=_("Recurring appointment"), required=False)
+    frequency = forms.ChoiceField(label=_("Repeats"), choices=Frequency.choices, initial=Frequency.WEEKLY)
+    interval = forms.IntegerField(
+        label=_("Every"),
+        min_value=1,
+        max_value=99,
+        initial=1,
+        help_text=_("1 is every day, week, month or year; 2 every other one."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("On"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("For a weekly series; none ticked means the weekday of the first consult."),
+    )
+    ends = forms.ChoiceField(label=_("Ends"), choices=Ends.choices, initial=Ends.COUNT, widget=forms.RadioSelect)
+    count = forms.IntegerField(
+        label=_("Number of sessions"), min_value=MIN_OCCURRENCES, max_value=MAX_OCCURRENCES, initial=10, required=False
+    )
+    until = forms.DateField(
+        label=_("Last date"),
+        input_formats=DATE_INPUT_FORMATS,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    # Which dates the assistant was shown; a series is booked only once its current dates have been seen.
+    preview_of = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound and not self.cleaned_data.get("repeat"):
+            # Nothing of a pattern matters for a single consult: do not hold the booking up on it.
+            self._errors = ErrorDict()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("repeat"):
+            return data
+        if data.get("ends") == Ends.COUNT and data.get("count") is None and "count" not in self.errors:
+            self.add_error("count", _("How many sessions? Give a number from 2 to 200."))
+        if data.get("ends") == Ends.UNTIL and data.get("until") is None and "until" not in self.errors:
+            self.add_error("until", _("Give the date of the last session."))
+        return data
+
+    @property
+    def repeats(self) -> bool:
+        return bool(self.is_bound and self.is_valid() and self.cleaned_data.get("repeat"))
+
+    def pattern(self) -> Pattern:
+        data = self.cleaned_data
+        by_count = data["ends"] == Ends.COUNT
+        return Pattern(
+            frequency=data["frequency"],
+            interval=data["interval"],
+            weekdays=tuple(sorted(data["weekdays"])) if data["frequency"] == Frequency.WEEKLY else (),
+            count=data["count"] if by_count else None,
+            until=None if by_count else data["until"],
+        )
+
+    @staticmethod
+    def fingerprint(*, pattern: Pattern, start: datetime, end: datetime, agent_id: int) -> str:
+        """Names the dates a preview showed: the same pattern, times and agent give the same value."""
+        text = f"{pattern!r}|{start.isoformat()}|{end.isoformat()}|{agent_id}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class ParticipantForm(forms.Form):

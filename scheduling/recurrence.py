@@ -142,3 +142,23 @@ def occurrence_errors(starts: list[datetime], *, now: datetime | None = None) ->
     elif starts and starts[-1] > now + MAX_AHEAD:
         errors.append(_("A series reaches at most two years ahead; choose an earlier end or fewer sessions."))
     return errors
+
+
+def skipped_periods(pattern: Pattern, *, starts: list[datetime], tz: tzinfo) -> list[date]:
+    """The months (monthly) or years (yearly) between the first and last session that the pattern passes
+    over because the day does not exist there, such as 30 April for a series on the 31st (RFC 5545 skips
+    them rather than moving to the last day). Each is given as the first day of that month."""
+    if pattern.frequency not in (Frequency.MONTHLY, Frequency.YEARLY) or len(starts) < 2:
+        return []
+    step = pattern.interval * (12 if pattern.frequency == Frequency.YEARLY else 1)
+    local = [start.astimezone(tz) for start in starts]
+    present = {(moment.year, moment.month) for moment in local}
+    first, last = local[0], local[-1]
+    skipped = []
+    index = first.year * 12 + first.month - 1 + step
+    while index < last.year * 12 + last.month - 1:
+        year, month = divmod(index, 12)
+        if (year, month + 1) not in present:
+            skipped.append(date(year, month + 1, 1))
+        index += step
+    return skipped

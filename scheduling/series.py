@@ -5,7 +5,8 @@ consults, participants, reminders and rooms are each written with one bulk inser
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,7 +19,7 @@ from videoproviders.services import plan_rooms
 from waitingroom.events import publish, team_channel
 
 from .models import Appointment, Participant, Series
-from .recurrence import Pattern, expand, occurrence_errors, pattern_errors
+from .recurrence import Pattern, expand, occurrence_errors, pattern_errors, skipped_periods
 from .services import ConflictError, ParticipantInput, _participant, _validate_booking
 
 
@@ -35,15 +36,17 @@ def series_starts(*, pattern: Pattern, start: datetime, team: Team) -> list[date
     return starts
 
 
-def series_conflicts(*, agent: User, starts: list[datetime], duration) -> dict[datetime, list[Appointment]]:
-    """The agent's consults that overlap each occurrence, read in one query."""
+def series_conflicts(
+    *, agent: User, starts: list[datetime], duration: timedelta, exclude_series_id: int | None = None
+) -> dict[datetime, list[Appointment]]:
+    """The agent's consults that overlap each occurrence, read in one query (a series being moved does not
+    conflict with itself)."""
     if not starts:
         return {}
-    taken = list(
-        Appointment.objects.scheduled()
-        .filter(agent=agent, start__lt=starts[-1] + duration, end__gt=starts[0])
-        .order_by("start")
-    )
+    qs = Appointment.objects.scheduled().filter(agent=agent, start__lt=max(starts) + duration, end__gt=min(starts))
+    if exclude_series_id is not None:
+        qs = qs.exclude(series_id=exclude_series_id)
+    taken = list(qs.order_by("start"))
     found = {}
     for start in starts:
         overlapping = [a for a in taken if a.start < start + duration and a.end > start]
@@ -52,7 +55,39 @@ def series_conflicts(*, agent: User, starts: list[datetime], duration) -> dict[d
     return found
 
 
-def _require_reminder(agent: User, team: Team) -> None:
+@dataclass(frozen=True)
+class PlannedOccurrence:
+    start: datetime
+    end: datetime
+    conflicts: list[Appointment]
+
+
+@dataclass(frozen=True)
+class SeriesPreview:
+    """What booking a series would create, shown to the assistant before anything is written."""
+
+    occurrences: list[PlannedOccurrence]
+    # Months (or years) the pattern passes over because the date does not exist in them (the 31st).
+    skipped: list[date]
+
+    @property
+    def conflict_count(self) -> int:
+        return sum(1 for occurrence in self.occurrences if occurrence.conflicts)
+
+
+def preview_series(*, team: Team, agent: User, start: datetime, end: datetime, pattern: Pattern) -> SeriesPreview:
+    """The sessions a pattern gives, with the agent's conflicts; ValidationError for what forbids it."""
+    starts = series_starts(pattern=pattern, start=start, team=team)
+    require_reminder(agent=agent, team=team)
+    duration = end - start
+    conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)
+    return SeriesPreview(
+        occurrences=[PlannedOccurrence(s, s + duration, conflicts.get(s, [])) for s in starts],
+        skipped=skipped_periods(pattern, starts=starts, tz=team.organisation.tzinfo),
+    )
+
+
+def require_reminder(*, agent: User, team: Team) -> None:
     # A reminder per occurrence is what keeps a long series from being forgotten (a rule from the domain).
     probe = Appointment(agent=agent, organisation_id=team.organisation_id)
     if not reminder_rules_for(probe):
@@ -95,7 +130,7 @@ def book_series(
         allow_conflicts=True,  # checked below over every occurrence at once
     )
     starts = series_starts(pattern=pattern, start=start, team=team)
-    _require_reminder(agent, team)
+    require_reminder(agent=agent, team=team)
     duration = end - start
     if not allow_conflicts:
         conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)

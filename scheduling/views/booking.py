@@ -7,20 +7,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.selectors import agents_by_team, bookable_teams
 from notifications.selectors import messages_for_appointment
 from videoproviders.selectors import agent_video_problem, live_room, room_events
 
-from .. import services
-from ..forms import AppointmentForm, ParticipantFormSet, participant_initial
+from .. import series, services
+from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
 from ..selectors import can_manage, get_manageable_appointment, get_visible_appointment
 
 # Service errors name the domain field; the form shows them next to its own field.
 _FORM_FIELD = {"start": "start_time", "end": "end_time", "team": "team", "agent": "agent"}
+# Errors about the repeat pattern; "recurrence" is about the series as a whole (a missing reminder rule).
+_RECURRENCE_FIELD = {"frequency": "frequency", "interval": "interval", "weekdays": "weekdays", "count": "count"}
+_RECURRENCE_FIELD |= {"until": "until", "recurrence": None}
 
 
 class BookingForms:
@@ -47,6 +50,8 @@ class BookingForms:
             initial=participant_initial(appointment) if appointment else None,
             form_kwargs=form_kwargs,
         )
+        # Only a new booking can repeat; an occurrence is changed on its own or with the rest of its series.
+        self.recurrence = RecurrenceForm(data, prefix="repeat") if appointment is None else None
         self.conflicts: list[Appointment] = []
         self.adding_row = False
         if data is not None and "add_participant" in data:
@@ -71,6 +76,7 @@ class BookingForms:
     def is_valid(self) -> bool:
         form_ok = self.form.is_valid()
         participants_ok = self.participants.is_valid()
+        recurrence_ok = self.recurrence is None or self.recurrence.is_valid()
         if form_ok and not participants_ok:
             # The service would not be reached; check time, team and agent now so that every mistake
             # shows in one round instead of one after the other.
@@ -85,7 +91,7 @@ class BookingForms:
             )
             if errors:
                 self.apply_error(ValidationError(errors))
-        return form_ok and participants_ok and not self.adding_row
+        return form_ok and participants_ok and recurrence_ok and not self.adding_row
 
     def apply_error(self, error: ValidationError) -> None:
         if isinstance(error, services.ConflictError):
@@ -96,7 +102,9 @@ class BookingForms:
             self.form.add_error(None, error)
             return
         for field, field_errors in error.error_dict.items():
-            if field == "participants":
+            if self.recurrence is not None and field in _RECURRENCE_FIELD:
+                self.recurrence.add_error(_RECURRENCE_FIELD[field], field_errors)
+            elif field == "participants":
                 self.participants._non_form_errors.extend(e.message for e in field_errors)
             else:
                 self.form.add_error(_FORM_FIELD.get(field), field_errors)
@@ -123,8 +131,75 @@ class BookingForms:
             "participants": self.participants,
             "conflicts": self.conflicts,
             "appointment": self.appointment,
+            "recurrence": self.recurrence,
             **extra,
         }
+
+
+def _series_preview(forms: BookingForms) -> tuple[series.SeriesPreview, str]:
+    """The dates the series would get and their fingerprint; ValidationError for what forbids it."""
+    data = forms.form.cleaned_data
+    pattern = forms.recurrence.pattern()
+    preview = series.preview_series(
+        team=data["team"], agent=data["agent"], start=data["start"], end=data["end"], pattern=pattern
+    )
+    fingerprint = RecurrenceForm.fingerprint(
+        pattern=pattern, start=data["start"], end=data["end"], agent_id=data["agent"].pk
+    )
+    return preview, fingerprint
+
+
+def _book_series(request: HttpRequest, forms: BookingForms) -> HttpResponse:
+    """A series is booked only after its dates were shown: the first save (or "Show dates") previews them."""
+    try:
+        preview, fingerprint = _series_preview(forms)
+    except ValidationError as error:
+        forms.apply_error(error)
+        return render(request, "scheduling/appointment_form.html", forms.context())
+    context = forms.context(preview=preview, fingerprint=fingerprint)
+    if "preview" in request.POST or forms.recurrence.cleaned_data["preview_of"] != fingerprint:
+        return render(request, "scheduling/appointment_form.html", context)
+    try:
+        booked = series.book_series(
+            booked_by=request.user, pattern=forms.recurrence.pattern(), **forms.service_kwargs()
+        )
+    except ValidationError as error:
+        forms.apply_error(error)
+        return render(request, "scheduling/appointment_form.html", context)
+    first = booked.occurrences.order_by("start").first()
+    count = len(preview.occurrences)
+    messages.success(
+        request,
+        _("The series of %(count)d consults has been booked; one invitation with all dates is on its way to each.")
+        % {"count": count},
+    )
+    return redirect("scheduling:appointment-detail", public_id=first.public_id)
+
+
+@login_required
+@require_POST
+def series_preview(request: HttpRequest) -> HttpResponse:
+    """The booking form's list of dates, refreshed as the assistant changes the pattern (a fragment)."""
+    forms = BookingForms(request)
+    forms.form.is_valid()
+    data = forms.form.cleaned_data
+    ready = all(data.get(name) for name in ("start", "end", "team", "agent"))
+    preview = fingerprint = None
+    if ready and forms.recurrence.is_valid() and forms.recurrence.cleaned_data.get("repeat"):
+        try:
+            preview, fingerprint = _series_preview(forms)
+        except ValidationError as error:
+            forms.apply_error(error)
+        except PermissionDenied:
+            ready = False
+    context = {
+        "preview": preview,
+        "fingerprint": fingerprint,
+        "recurrence": forms.recurrence,
+        "ready": ready,
+        "confirm_conflicts": forms.form["confirm_conflicts"].value(),
+    }
+    return render(request, "scheduling/_series_preview.html", context)
 
 
 @login_required
@@ -132,6 +207,8 @@ class BookingForms:
 def appointment_create(request: HttpRequest) -> HttpResponse:
     forms = BookingForms(request)
     if request.method == "POST" and forms.is_valid():
+        if forms.recurrence.repeats:
+            return _book_series(request, forms)
         try:
             appointment = services.book_appointment(booked_by=request.user, **forms.service_kwargs())
         except ValidationError as error:

@@ -102,6 +102,61 @@ function bookingForm() {
     row.querySelector("input[name$='-name']").focus();
   });
   renumber();
+  repeatFields(form);
+}
+
+// "Recurring appointment": show the pattern's fields when ticked, and keep the list of dates up to date.
+function repeatFields(form) {
+  const repeat = form.querySelector("[data-repeat]");
+  if (!repeat) return;
+  const toggle = repeat.querySelector("input[name='repeat-repeat']");
+  const fields = repeat.querySelector("[data-repeat-fields]");
+  const frequency = repeat.querySelector("select[name='repeat-frequency']");
+  const weekly = repeat.querySelector("[data-repeat-weekly]");
+  const ends = repeat.querySelectorAll("input[name='repeat-ends']");
+  const count = repeat.querySelector("input[name='repeat-count']");
+  const until = repeat.querySelector("input[name='repeat-until']");
+  const previewOf = repeat.querySelector("[data-preview-of]");
+  const target = form.querySelector("[data-series-preview]");
+
+  function show() {
+    fields.hidden = !toggle.checked;
+    weekly.hidden = frequency.value !== "WEEKLY";
+    const byCount = [...ends].find((radio) => radio.checked)?.value !== "until";
+    count.disabled = !byCount;
+    until.disabled = byCount;
+  }
+
+  let timer = null;
+  let latest = 0;
+  async function refresh() {
+    if (!toggle.checked) {
+      target.innerHTML = "";
+      previewOf.value = "";
+      return;
+    }
+    const asked = ++latest;
+    const body = new FormData(form);
+    try {
+      const response = await fetch(target.dataset.url, { method: "POST", body, credentials: "same-origin" });
+      if (!response.ok || asked !== latest) return;
+      target.innerHTML = await response.text();
+      const shown = target.querySelector("[data-fingerprint]");
+      previewOf.value = shown ? shown.dataset.fingerprint : "";
+    } catch {
+      // Offline for a moment: the dates are shown on saving instead.
+    }
+  }
+  function changed(event) {
+    if (event.target.closest("[data-participants]") || event.target.name === "confirm_conflicts") return;
+    show();
+    previewOf.value = "";
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  }
+  form.addEventListener("change", changed);
+  form.addEventListener("input", changed);
+  show();
 }
 
 ready(() => {
