@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import Organisation
-from scheduling.models import Appointment, Participant, Status
+from scheduling.models import Appointment, Participant
 
-from .models import Notification, Purpose
+from .models import SERIES_PURPOSES, Notification, Purpose
 from .placeholders import fill_placeholders
 
 
@@ -43,37 +43,118 @@ class Content:
     logo_url: str
     # True when the consult still takes place for this recipient: the link then works.
     link_works: bool
-    # A series invitation lists every session: (date, time, the recipient's link for it or "").
+    # A series message lists the sessions it is about: (date, time, the recipient's link for it or "").
     sessions: list[tuple[str, str, str]] = field(default_factory=list)
+    sessions_label: str = ""
 
 
-def _sessions(notification: Notification, organisation: Organisation) -> list[tuple[str, str, str]]:
-    """The series' sessions still planned, each with this participant's own link (agents get none)."""
+@dataclass(frozen=True)
+class Session:
+    """One occurrence of a series as one recipient sees it."""
+
+    appointment: Appointment
+    # The recipient's own join link for it (the agent's agenda for agents).
+    link: str
+    # Whether the recipient takes part: the participant is on it, or the agent is its agent.
+    present: bool
+    participant: Participant | None = None
+
+    @property
+    def planned(self) -> bool:
+        return self.present and not self.appointment.is_cancelled
+
+
+def series_sessions(notification: Notification) -> list[Session]:
+    """Every occurrence of the notification's series, as its recipient sees it, in one query. Participants
+    are per occurrence; the same person holds the same position in each."""
     series_id = notification.appointment.series_id
+    occurrences = Appointment.objects.filter(series_id=series_id).select_related("organisation", "agent", "series")
     if notification.participant_id is None:
-        occurrences = [
-            (a, "") for a in Appointment.objects.filter(series_id=series_id, status=Status.SCHEDULED).order_by("start")
+        return [
+            Session(a, agenda_url(a), a.agent_id == notification.user_id) for a in occurrences.order_by("recurrence_id")
         ]
-    else:
-        rows = (
-            Participant.objects.active()
-            .filter(
-                appointment__series_id=series_id,
-                appointment__status=Status.SCHEDULED,
-                position=notification.participant.position,
-            )
-            .select_related("appointment")
-            .order_by("appointment__start")
-        )
-        occurrences = [(p.appointment, p.join_url) for p in rows]
+    position = notification.participant.position
+    mine = {
+        p.appointment_id: p
+        for p in Participant.objects.filter(appointment__series_id=series_id, position=position).order_by("pk")
+    }
+    sessions = []
+    for appointment in occurrences.order_by("recurrence_id"):
+        participant = mine.get(appointment.pk)
+        present = participant is not None and participant.removed_at is None
+        sessions.append(Session(appointment, participant.join_url if present else "", present, participant))
+    return sessions
+
+
+def _gone(session: Session, notification: Notification) -> bool:
+    """Whether this series cancellation tells the recipient that the session is off for them: cancelled by the
+    same action as the notification's occurrence, or the recipient was taken off it."""
+    anchor, appointment = notification.appointment, session.appointment
+    if appointment.is_cancelled:
+        return anchor.is_cancelled and appointment.cancelled_at == anchor.cancelled_at and session.present
+    if notification.participant_id is None:
+        return appointment.agent_id != notification.user_id
+    return session.participant is not None and session.participant.removed_at == notification.participant.removed_at
+
+
+def affected_sessions(notification: Notification) -> list[Session]:
+    """The sessions a series message is about, from the notification's occurrence on: those planned for the
+    recipient (invitation, change) or those that are off for them (cancellation)."""
+    start = notification.appointment.start
+    sessions = [s for s in series_sessions(notification) if s.appointment.start >= start]
+    if notification.purpose == Purpose.SERIES_CANCELLATION:
+        return [s for s in sessions if _gone(s, notification)]
+    return [s for s in sessions if s.planned]
+
+
+def _listed(sessions: list[Session], organisation: Organisation, with_links: bool) -> list[tuple[str, str, str]]:
     return [
         (
-            formats.date_format(_local(a.start, organisation), "l j F Y"),
-            formats.time_format(_local(a.start, organisation), "H:i"),
-            link,
+            formats.date_format(_local(s.appointment.start, organisation), "l j F Y"),
+            formats.time_format(_local(s.appointment.start, organisation), "H:i"),
+            s.link if with_links and s.participant is not None else "",
         )
-        for a, link in occurrences
+        for s in sessions
     ]
+
+
+def _series_change(notification: Notification, when: dict[str, str]) -> tuple[str, str]:
+    for_agent = notification.user_id is not None
+    if notification.purpose == Purpose.SERIES_UPDATE:
+        if for_agent:
+            return (
+                _("Series changed: consults from %(date)s") % when,
+                _("The series '%(subject)s' has changed from %(date)s on. These are its sessions as now planned.")
+                % when,
+            )
+        return (
+            _("Changed: your video consults from %(date)s") % when,
+            _(
+                "Your video consults with %(agent)s have changed from %(date)s on. These are the sessions as now "
+                "planned, each with its own link; your reminders follow the new times."
+            )
+            % when,
+        )
+    if for_agent:
+        if notification.appointment.is_cancelled:
+            return (
+                _("Cancelled: %(count)d consults of a series from %(date)s") % when,
+                _("These consults of the series '%(subject)s' have been cancelled.") % when,
+            )
+        return (
+            _("Series handed over: consults from %(date)s") % when,
+            _("These consults of the series '%(subject)s' are now with %(agent)s; they are no longer in your agenda.")
+            % when,
+        )
+    if notification.appointment.is_cancelled:
+        return (
+            _("Cancelled: %(count)d video consults from %(date)s") % when,
+            _("These video consults with %(agent)s have been cancelled. Their links no longer work.") % when,
+        )
+    return (
+        _("Cancelled: %(count)d video consults from %(date)s") % when,
+        _("You are no longer expected at these video consults. Their links no longer work.") % when,
+    )
 
 
 def agenda_url(appointment: Appointment) -> str:
@@ -102,12 +183,18 @@ def build_content(notification: Notification) -> Content:
         }
         agent_name = appointment.agent.full_name
         recipient_name = notification.recipient_name
-        takes_place = not appointment.is_cancelled and notification.purpose != Purpose.CANCELLATION
+        takes_place = not appointment.is_cancelled and notification.purpose not in (
+            Purpose.CANCELLATION,
+            Purpose.SERIES_CANCELLATION,
+        )
         if for_agent:
             link, link_label = agenda_url(appointment), _("Open your agenda")
         else:
             link, link_label = notification.participant.join_url, _("Open the waiting room")
-        sessions = _sessions(notification, organisation) if notification.purpose == Purpose.SERIES else []
+        sessions = []
+        if notification.purpose in SERIES_PURPOSES:
+            with_links = notification.purpose != Purpose.SERIES_CANCELLATION
+            sessions = _listed(affected_sessions(notification), organisation, with_links)
         headline, intro = _headline_and_intro(notification, appointment, agent_name, values | {"count": len(sessions)})
         custom_text = ""
         if notification.purpose in (Purpose.INVITATION, Purpose.SERIES) and not for_agent:
@@ -117,7 +204,12 @@ def build_content(notification: Notification) -> Content:
                     template,
                     {"client_name": recipient_name, "agent_name": agent_name, "link": link, **values},
                 )
-        show_message = not for_agent and notification.purpose in (Purpose.INVITATION, Purpose.UPDATE, Purpose.SERIES)
+        show_message = not for_agent and notification.purpose in (
+            Purpose.INVITATION,
+            Purpose.UPDATE,
+            Purpose.SERIES,
+            Purpose.SERIES_UPDATE,
+        )
         return Content(
             purpose=notification.purpose,
             language=language,
@@ -136,8 +228,19 @@ def build_content(notification: Notification) -> Content:
             logo_url=f"{settings.SITE_URL}{organisation.logo.url}" if organisation.logo else "",
             link_works=takes_place,
             sessions=sessions,
+            sessions_label=_sessions_label(notification.purpose),
             **values,
         )
+
+
+def _sessions_label(purpose: str) -> str:
+    if purpose == Purpose.SERIES:
+        return _("All sessions")
+    if purpose == Purpose.SERIES_UPDATE:
+        return _("The sessions as now planned")
+    if purpose == Purpose.SERIES_CANCELLATION:
+        return _("Sessions that no longer take place")
+    return ""
 
 
 def _headline_and_intro(
@@ -145,6 +248,8 @@ def _headline_and_intro(
 ) -> tuple[str, str]:
     when = {"agent": agent_name, "subject": appointment.subject, **values}
     purpose = notification.purpose
+    if purpose in (Purpose.SERIES_UPDATE, Purpose.SERIES_CANCELLATION):
+        return _series_change(notification, when)
     if purpose == Purpose.SERIES:
         if notification.user_id is not None:
             return (

@@ -13,11 +13,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from scheduling.models import Status
-
-from .content import Content, build_content
+from .content import Content, affected_sessions, build_content, series_sessions
 from .errors import DeliveryError
-from .ics import CANCEL, REQUEST, Invite, build_invite, build_series_invite
+from .ics import CANCEL, REQUEST, Invite, Texts, build_invite, build_series_cancel, build_series_invite
 from .models import Notification, Purpose, Reason
 
 
@@ -31,51 +29,75 @@ def message_id(notification: Notification) -> str:
 def _invite(notification: Notification, content: Content, now: datetime) -> Invite | None:
     if notification.purpose == Purpose.REMINDER:
         return None
-    if notification.purpose == Purpose.SERIES:
+    if notification.purpose in (Purpose.SERIES, Purpose.SERIES_UPDATE):
         return _series_invite(notification, content, now)
+    if notification.purpose == Purpose.SERIES_CANCELLATION:
+        return _series_cancel(notification, content, now)
     method = CANCEL if notification.purpose == Purpose.CANCELLATION else REQUEST
     with translation.override(content.language):
         description = "\n\n".join(part for part in (content.intro, content.message, content.link) if part)
     return build_invite(
-        appointment=notification.appointment,
-        method=method,
+        appointment=notification.appointment, method=method, texts=_texts(notification, content, description), now=now
+    )
+
+
+def _texts(notification: Notification, content: Content, description: str, url: str | None = None) -> Texts:
+    return Texts(
         attendee_name=content.recipient_name,
         attendee_email=notification.to,
         summary=_summary(content),
         description=description,
-        url=content.link,
-        now=now,
+        url=content.link if url is None else url,
     )
 
 
-def _summary(content: Content) -> str:
+def _summary(content: Content, agent_name: str = "") -> str:
     """The calendar entry's title: the agent's own subject, or for a client who they meet."""
     if content.for_agent:
         return content.consult_subject
     with translation.override(content.language):
-        return _("Video consult with %(agent)s") % {"agent": content.agent_name}
+        return _("Video consult with %(agent)s") % {"agent": agent_name or content.agent_name}
+
+
+def _series_description(content: Content) -> str:
+    with translation.override(content.language):
+        lines = [f"{date} {time} {link}".strip() for date, time, link in content.sessions]
+        return "\n\n".join(part for part in (content.intro, content.message, "\n".join(lines)) if part)
 
 
 def _series_invite(notification: Notification, content: Content, now: datetime) -> Invite:
-    appointment = notification.appointment
-    series = appointment.series
-    with translation.override(content.language):
-        lines = [f"{date} {time} {link}".strip() for date, time, link in content.sessions]
-        description = "\n\n".join(part for part in (content.intro, content.message, "\n".join(lines)) if part)
-    cancelled = list(
-        series.occurrences.filter(status=Status.CANCELLED)
-        .order_by("recurrence_id")
-        .values_list("recurrence_id", flat=True)
-    )
+    """The series as this recipient has it: sessions they are not on (cancelled, or taken off) are
+    excluded, sessions changed since booking are overrides with their own time and link."""
+    sessions = series_sessions(notification)
+    series = notification.appointment.series
+    texts = _texts(notification, content, _series_description(content))
+    overrides = []
+    for session in sessions:
+        if session.planned and session.appointment.sequence > 0:
+            summary = _summary(content, session.appointment.agent.full_name)
+            override = Texts(texts.attendee_name, texts.attendee_email, summary, texts.description, session.link)
+            overrides.append((session.appointment, override))
+    # The rule's own duration: that of a session never changed, if one is left.
+    unchanged = next((s.appointment for s in sessions if s.appointment.sequence == 0), sessions[0].appointment)
     return build_series_invite(
         series=series,
-        first=series.occurrences.order_by("recurrence_id").first(),
-        cancelled_starts=cancelled,
-        attendee_name=content.recipient_name,
-        attendee_email=notification.to,
-        summary=_summary(content),
-        description=description,
-        url=content.link,
+        first=unchanged,
+        cancelled_starts=[s.appointment.recurrence_id for s in sessions if not s.planned],
+        overrides=overrides,
+        texts=texts,
+        now=now,
+    )
+
+
+def _series_cancel(notification: Notification, content: Content, now: datetime) -> Invite:
+    sessions = series_sessions(notification)
+    gone = [s.appointment for s in affected_sessions(notification)]
+    return build_series_cancel(
+        series=notification.appointment.series,
+        occurrences=gone or [notification.appointment],
+        # Nothing of the series is left for this recipient, now or in the past: remove it whole.
+        whole=not any(s.planned for s in sessions),
+        texts=_texts(notification, content, _series_description(content)),
         now=now,
     )
 

@@ -48,26 +48,50 @@ def _calendar(method: str) -> Calendar:
     return calendar
 
 
-def build_invite(
-    *,
-    appointment: Appointment,
-    method: str,
-    attendee_name: str,
-    attendee_email: str,
-    summary: str,
-    description: str,
-    url: str,
-    now: datetime,
-) -> Invite:
-    calendar = _calendar(method)
+@dataclass(frozen=True)
+class Texts:
+    """What one recipient reads in a calendar entry."""
+
+    attendee_name: str
+    attendee_email: str
+    summary: str
+    description: str
+    url: str
+
+
+def _event(uid: str, sequence: int, now: datetime) -> Event:
     event = Event()
-    event.add("uid", appointment.calendar_uid)
+    event.add("uid", uid)
     # DTSTAMP is when this message was made, so it is new on every send.
     event.add("dtstamp", now.astimezone(UTC))
-    event.add("sequence", appointment.sequence)
+    event.add("sequence", sequence)
+    return event
+
+
+def _occurrence_event(appointment: Appointment, method: str, texts: Texts, now: datetime) -> Event:
+    """One session of a series: the series' UID with the session's RECURRENCE-ID (its start as the series
+    first planned it), so calendars change or remove that session only."""
+    series = appointment.series
+    tz = zoneinfo.ZoneInfo(series.time_zone)
+    event = _event(series.calendar_uid, series.sequence, now)
+    event.add("recurrence-id", appointment.recurrence_id.astimezone(tz))
+    event.add("dtstart", appointment.start.astimezone(tz))
+    event.add("dtend", appointment.end.astimezone(tz))
+    _describe(event, appointment, method, texts)
+    return event
+
+
+def build_invite(*, appointment: Appointment, method: str, texts: Texts, now: datetime) -> Invite:
+    """The invite, change or cancellation of one consult, or of one session of a series."""
+    calendar = _calendar(method)
+    if appointment.series_id is not None:
+        calendar.add_component(_occurrence_event(appointment, method, texts, now))
+        calendar.add_missing_timezones()
+        return Invite(method=method, content=calendar.to_ical())
+    event = _event(appointment.calendar_uid, appointment.sequence, now)
     event.add("dtstart", appointment.start.astimezone(UTC))
     event.add("dtend", appointment.end.astimezone(UTC))
-    _describe(event, appointment, method, attendee_name, attendee_email, summary, description, url)
+    _describe(event, appointment, method, texts)
     calendar.add_component(event)
     return Invite(method=method, content=calendar.to_ical())
 
@@ -77,50 +101,57 @@ def build_series_invite(
     series: Series,
     first: Appointment,
     cancelled_starts: list[datetime],
-    attendee_name: str,
-    attendee_email: str,
-    summary: str,
-    description: str,
-    url: str,
+    overrides: list[tuple[Appointment, Texts]],
+    texts: Texts,
     now: datetime,
 ) -> Invite:
-    """The whole series as one event: the first session with the RRULE, EXDATE for cancelled sessions."""
+    """The whole series as one event: the first session with the RRULE, EXDATE for cancelled sessions, and
+    a RECURRENCE-ID override for every session changed since booking (moved, or with other details)."""
     tz = zoneinfo.ZoneInfo(series.time_zone)
     calendar = _calendar(REQUEST)
-    event = Event()
-    event.add("uid", series.calendar_uid)
-    event.add("dtstamp", now.astimezone(UTC))
-    event.add("sequence", series.sequence)
+    event = _event(series.calendar_uid, series.sequence, now)
     event.add("dtstart", series.first_start.astimezone(tz))
     event.add("dtend", (series.first_start + (first.end - first.start)).astimezone(tz))
     event.add("rrule", vRecur.from_ical(series.rrule))
     for start in cancelled_starts:
         event.add("exdate", start.astimezone(tz))
-    _describe(event, first, REQUEST, attendee_name, attendee_email, summary, description, url)
+    _describe(event, first, REQUEST, texts)
     calendar.add_component(event)
+    for appointment, override_texts in overrides:
+        calendar.add_component(_occurrence_event(appointment, REQUEST, override_texts, now))
     calendar.add_missing_timezones()
     return Invite(method=REQUEST, content=calendar.to_ical())
 
 
-def _describe(
-    event: Event,
-    appointment: Appointment,
-    method: str,
-    attendee_name: str,
-    attendee_email: str,
-    summary: str,
-    description: str,
-    url: str,
-) -> None:
-    event.add("summary", summary)
-    event.add("description", description)
-    event.add("location", url)
-    event.add("url", url)
+def build_series_cancel(
+    *, series: Series, occurrences: list[Appointment], whole: bool, texts: Texts, now: datetime
+) -> Invite:
+    """One CANCEL for several sessions: one VEVENT per session with its RECURRENCE-ID (RFC 5546 allows
+    several components with one UID), or, when nothing of the series is left, the whole UID at once."""
+    calendar = _calendar(CANCEL)
+    if whole:
+        tz = zoneinfo.ZoneInfo(series.time_zone)
+        event = _event(series.calendar_uid, series.sequence, now)
+        event.add("dtstart", series.first_start.astimezone(tz))
+        _describe(event, occurrences[0], CANCEL, texts)
+        calendar.add_component(event)
+    else:
+        for appointment in occurrences:
+            calendar.add_component(_occurrence_event(appointment, CANCEL, texts, now))
+    calendar.add_missing_timezones()
+    return Invite(method=CANCEL, content=calendar.to_ical())
+
+
+def _describe(event: Event, appointment: Appointment, method: str, texts: Texts) -> None:
+    event.add("summary", texts.summary)
+    event.add("description", texts.description)
+    event.add("location", texts.url)
+    event.add("url", texts.url)
     organizer = vCalAddress(f"mailto:{organizer_address()}")
     organizer.params["cn"] = vText(appointment.organisation.display_sender)
     event.add("organizer", organizer)
-    attendee = vCalAddress(f"mailto:{attendee_email}")
-    attendee.params["cn"] = vText(attendee_name)
+    attendee = vCalAddress(f"mailto:{texts.attendee_email}")
+    attendee.params["cn"] = vText(texts.attendee_name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     attendee.params["partstat"] = vText("NEEDS-ACTION")
     # Replies are not processed, so the invite does not ask for them.

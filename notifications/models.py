@@ -20,8 +20,14 @@ class Purpose(models.TextChoices):
     UPDATE = "update", _("Change")
     CANCELLATION = "cancellation", _("Cancellation")
     REMINDER = "reminder", _("Reminder")
-    # One confirmation for a whole recurring series, listing its dates.
+    # One message for a whole recurring series (or the rest of it), listing its dates.
     SERIES = "series", _("Series invitation")
+    SERIES_UPDATE = "series_update", _("Series change")
+    SERIES_CANCELLATION = "series_cancel", _("Series cancellation")
+
+
+# Messages about several occurrences of a series at once, sent with a calendar invite for the series.
+SERIES_PURPOSES = (Purpose.SERIES, Purpose.SERIES_UPDATE, Purpose.SERIES_CANCELLATION)
 
 
 class MessageChannel(models.TextChoices):

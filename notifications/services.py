@@ -110,10 +110,25 @@ def _reached(appointment: Appointment, recipients: list[_Recipient]) -> set[str]
     """Keys of the recipients who have received (or are receiving) a message about this consult."""
     if not recipients:
         return set()
+    if appointment.series_id is not None:
+        return _reached_in_series(appointment, recipients)
     rows = Notification.objects.filter(
         _recipient_filter(recipients), appointment=appointment, status__in=REACHED_STATUSES
     ).values_list("participant_id", "user_id")
     return {recipient_key(participant_id=p, user_id=u) for p, u in rows}
+
+
+def _reached_in_series(appointment: Appointment, recipients: list[_Recipient]) -> set[str]:
+    """For a session of a series, a message about any of its sessions counts (the series' invitation is
+    written on its first session). A participant is the same person at the same position in each."""
+    by_position = {r.participant.position: r.key for r in recipients if r.participant}
+    user_ids = [r.user.pk for r in recipients if r.user]
+    rows = Notification.objects.filter(
+        Q(participant__position__in=list(by_position)) | Q(user_id__in=user_ids),
+        appointment__series_id=appointment.series_id,
+        status__in=REACHED_STATUSES,
+    ).values_list("participant__position", "user_id")
+    return {by_position[position] if user_id is None else recipient_key(user_id=user_id) for position, user_id in rows}
 
 
 def _save(rows: list[Notification]) -> None:
@@ -243,6 +258,50 @@ def announce_series(*, series: Series, appointments: list[Appointment], particip
     _save(rows)
 
 
+def announce_series_change(
+    *,
+    anchor: Appointment,
+    targets: list[Appointment],
+    previous_agent: User,
+    kept: list[Participant],
+    added: list[Participant],
+    removed: list[Participant],
+    participants: dict[int, list[Participant]],
+) -> None:
+    """A change to several sessions of a series at once: one message per person, written on the first of
+    them (`anchor`, whose kept/added/removed participants stand for each position), and every session's
+    reminders planned again. `participants` holds each target's participants after the change."""
+    now = timezone.now()
+    Notification.objects.filter(
+        appointment__in=targets, purpose__in=[Purpose.INVITATION, Purpose.UPDATE], status__in=PENDING_STATUSES
+    ).update(status=DeliveryStatus.CANCELLED, reason=Reason.SUPERSEDED, updated_at=now)
+    agent = _Recipient(user=anchor.agent)
+    rows = [_row(anchor, _Recipient(participant=p), Purpose.SERIES_UPDATE, now) for p in kept]
+    rows += [_row(anchor, _Recipient(participant=p), Purpose.SERIES, now) for p in added]
+    rows += [_row(anchor, _Recipient(participant=p), Purpose.SERIES_CANCELLATION, now) for p in removed]
+    if previous_agent.pk == anchor.agent_id:
+        rows.append(_row(anchor, agent, Purpose.SERIES_UPDATE, now))
+    else:
+        rows += [
+            _row(anchor, _Recipient(user=previous_agent), Purpose.SERIES_CANCELLATION, now),
+            _row(anchor, agent, Purpose.SERIES, now),
+        ]
+    _save(rows)
+    for target in targets:
+        _plan_reminders(target, participants.get(target.pk, []), now)
+
+
+def announce_series_cancellation(*, anchor: Appointment, targets: list[Appointment]) -> None:
+    """Several sessions of a series cancelled at once: one cancellation per person that lists them all."""
+    now = timezone.now()
+    Notification.objects.filter(appointment__in=targets, status__in=PENDING_STATUSES).update(
+        status=DeliveryStatus.CANCELLED, reason=Reason.CONSULT_CANCELLED, updated_at=now
+    )
+    recipients = [_Recipient(user=anchor.agent)] + [_Recipient(participant=p) for p in anchor.participants.active()]
+    reached = _reached(anchor, recipients)
+    _save([_row(anchor, r, Purpose.SERIES_CANCELLATION, now) for r in recipients if r.key in reached])
+
+
 def announce_update(
     *,
     appointment: Appointment,
@@ -297,8 +356,13 @@ def _cancellations(appointment: Appointment, recipients: list[_Recipient], now: 
 
 def _why_not_send(notification: Notification, now: datetime) -> str:
     appointment = notification.appointment
-    if notification.purpose == Purpose.CANCELLATION:
+    if notification.purpose in (Purpose.CANCELLATION, Purpose.SERIES_CANCELLATION):
         return ""
+    if notification.purpose in (Purpose.SERIES, Purpose.SERIES_UPDATE):
+        from .content import affected_sessions
+
+        # About several sessions: worth sending while any of them is still planned for the recipient.
+        return "" if affected_sessions(notification) else Reason.CONSULT_CANCELLED
     if appointment.is_cancelled:
         return Reason.CONSULT_CANCELLED
     if notification.participant_id and notification.participant.removed_at is not None:

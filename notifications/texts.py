@@ -70,6 +70,16 @@ def render_sms(content: Content) -> str:
                 )
                 % values
             )
+        elif content.purpose == Purpose.SERIES_UPDATE:
+            body = (
+                _(
+                    "Your video consults with %(agent)s have changed from %(date)s; the next is at %(time)s. "
+                    "Link: %(link)s You get a reminder with the link before each."
+                )
+                % values
+            )
+        elif content.purpose == Purpose.SERIES_CANCELLATION:
+            body = _("%(count)d video consults with %(agent)s from %(date)s have been cancelled.") % values
         elif content.purpose == Purpose.INVITATION:
             body = _("Video consult with %(agent)s on %(date)s at %(time)s. Your link: %(link)s") % values
         elif content.purpose == Purpose.UPDATE:

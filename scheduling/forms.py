@@ -56,6 +56,8 @@ class AppointmentForm(forms.Form):
     confirm_conflicts = forms.BooleanField(label=_("Book anyway, despite the overlap"), required=False)
     # The sequence the editor saw (rendered by the template); a save based on an older one is refused.
     sequence = forms.IntegerField(required=False)
+    # For a session of a series: which of its sessions the change applies to (choices set by the view).
+    scope = forms.ChoiceField(label=_("Apply the change to"), required=False, widget=forms.RadioSelect)
 
     def __init__(
         self,

@@ -80,3 +80,10 @@ def agent_conflicts(*, agent: User, start: datetime, end: datetime, exclude_pk: 
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return list(qs[:10])
+
+
+def series_sessions(*, user: User, appointment: Appointment) -> list[Appointment]:
+    """The sessions of the consult's series that the user may see, in time order (one query)."""
+    if appointment.series_id is None:
+        return []
+    return list(visible_appointments(user=user).filter(series_id=appointment.series_id).order_by("start", "pk"))

@@ -8,19 +8,38 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
-from notifications.services import announce_series, reminder_rules_for
+from notifications.services import (
+    announce_series,
+    announce_series_cancellation,
+    announce_series_change,
+    reminder_rules_for,
+)
 from videoproviders.selectors import who_can_fix
-from videoproviders.services import plan_rooms
-from waitingroom.events import publish, team_channel
+from videoproviders.services import plan_rooms, retire_rooms
+from waitingroom.events import announce, publish, team_channel
 
-from .models import Appointment, Participant, Series
-from .recurrence import Pattern, expand, occurrence_errors, pattern_errors, skipped_periods
-from .services import ConflictError, ParticipantInput, _participant, _validate_booking
+from .models import Appointment, Participant, Series, Status
+from .recurrence import Pattern, expand, localise, occurrence_errors, pattern_errors, skipped_periods
+from .selectors import can_manage
+from .services import (
+    ConflictError,
+    ParticipantInput,
+    StaleAppointmentError,
+    _participant,
+    _replace_participants,
+    _validate_booking,
+    bump_series,
+    cancel_appointment,
+    update_appointment,
+)
 
 
 def series_starts(*, pattern: Pattern, start: datetime, team: Team) -> list[datetime]:
@@ -165,3 +184,202 @@ def book_series(
     plan_rooms(appointments=appointments)
     publish(team_channel(team.pk), "changed")
     return series
+
+
+# --- changing a series ----------------------------------------------------------------------------------
+
+
+class Scope(models.TextChoices):
+    THIS = "this", gettext_lazy("Only this consult")
+    FOLLOWING = "following", gettext_lazy("This consult and all following ones")
+    ALL = "all", gettext_lazy("All consults of the series that are still ahead")
+
+
+def series_targets(*, appointment: Appointment, scope: str) -> list[Appointment]:
+    """The sessions a change or cancellation applies to, in time order: this one, and with a wider scope
+    the series' other sessions still ahead (scheduled, not started). Sessions already held stay as they were."""
+    if scope == Scope.THIS or appointment.series_id is None:
+        return [appointment]
+    others = Appointment.objects.filter(
+        series_id=appointment.series_id, status=Status.SCHEDULED, started_at__isnull=True, start__gt=timezone.now()
+    ).exclude(pk=appointment.pk)
+    if scope == Scope.FOLLOWING:
+        others = others.filter(recurrence_id__gt=appointment.recurrence_id)
+    return sorted([appointment, *others.select_related("agent", "organisation", "team")], key=lambda a: a.start)
+
+
+def _wall_clock(moment: datetime, tz) -> datetime:
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _moved_starts(targets: list[Appointment], *, anchor: Appointment, start: datetime, tz) -> dict[int, datetime]:
+    """Every target moved by the change made to the anchor, on the local clock: an hour later stays an hour
+    later across a daylight-saving change, as the series itself does."""
+    shift = _wall_clock(start, tz) - _wall_clock(anchor.start, tz)
+    moved = {t.pk: localise(_wall_clock(t.start, tz) + shift, tz) for t in targets}
+    moved[anchor.pk] = start
+    return moved
+
+
+def _rows_for(target: Appointment, rows: list[ParticipantInput], positions: dict[int, int]) -> list[ParticipantInput]:
+    """The anchor's participant rows for another session: each kept participant is the one at the same
+    position there (the same person), so their link for that session stays valid."""
+    by_position = {p.position: p.pk for p in target.participants.active()}
+    mapped = []
+    for row in rows:
+        position = positions.get(row.participant_id) if row.participant_id else None
+        participant_id = by_position.get(position) if position is not None else None
+        mapped.append(ParticipantInput(row.name, row.channel, row.language, row.email, row.phone, participant_id))
+    return mapped
+
+
+_CHANGED_FIELDS = ("team_id", "agent_id", "start", "end", "subject", "message")
+
+
+@transaction.atomic
+def update_series(
+    *,
+    appointment: Appointment,
+    changed_by: User,
+    expected_sequence: int,
+    scope: str,
+    team: Team,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    subject: str,
+    message: str,
+    participants: Sequence[ParticipantInput],
+    allow_conflicts: bool = False,
+) -> list[Appointment]:
+    """Change a session, or it and the series' other sessions ahead. A new time moves each by the same
+    amount on the local clock; agent, team, texts and participants become the same for all. Each person
+    gets one message for the whole change. Returns the changed sessions."""
+    if scope == Scope.THIS or appointment.series_id is None:
+        return [
+            update_appointment(
+                appointment=appointment,
+                changed_by=changed_by,
+                expected_sequence=expected_sequence,
+                team=team,
+                agent=agent,
+                start=start,
+                end=end,
+                subject=subject,
+                message=message,
+                participants=participants,
+                allow_conflicts=allow_conflicts,
+            )
+        ]
+    if not can_manage(user=changed_by, appointment=appointment):
+        raise PermissionDenied("This user may not change this consult.")
+    if appointment.is_cancelled:
+        raise ValidationError(_("This consult has been cancelled and can no longer be changed."), code="cancelled")
+    cleaned = _validate_booking(
+        user=changed_by,
+        team=team,
+        agent=agent,
+        start=start,
+        end=end,
+        participants=participants,
+        allow_conflicts=True,  # checked below over every session at once
+        appointment=appointment,
+    )
+    targets = series_targets(appointment=appointment, scope=scope)
+    tz = appointment.organisation.tzinfo
+    moved = _moved_starts(targets, anchor=appointment, start=start, tz=tz)
+    now = timezone.now()
+    past = [t for t in targets if t.pk != appointment.pk and moved[t.pk] < now and moved[t.pk] != t.start]
+    if past:
+        when = formats.date_format(timezone.localtime(past[0].start, tz), "j F Y")
+        raise ValidationError({"start": [_("This would move the consult of %(date)s into the past.") % {"date": when}]})
+    duration = end - start
+    if not allow_conflicts:
+        found = series_conflicts(
+            agent=agent, starts=list(moved.values()), duration=duration, exclude_series_id=appointment.series_id
+        )
+        if found:
+            raise ConflictError(sorted({a for hits in found.values() for a in hits}, key=lambda a: a.start))
+    # The conditional UPDATE is the lock, as for one consult: of two editors who saw the same sequence, one writes.
+    if not Appointment.objects.filter(pk=appointment.pk, sequence=expected_sequence, status=Status.SCHEDULED).update(
+        updated_at=now
+    ):
+        raise StaleAppointmentError()
+    previous_agent = targets[0].agent
+    before = {t.pk: tuple(getattr(t, name) for name in _CHANGED_FIELDS) for t in targets}
+    for target in targets:
+        target.team, target.agent, target.start = team, agent, moved[target.pk]
+        target.end, target.subject, target.message = moved[target.pk] + duration, subject.strip(), message.strip()
+    positions = {p.pk: p.position for p in appointment.participants.active()}
+    results, any_change = {}, False
+    for target in targets:
+        rows = cleaned if target.pk == appointment.pk else _rows_for(target, cleaned, positions)
+        results[target.pk] = _replace_participants(appointment=target, rows=rows, now=now)
+        any_change = any_change or results[target.pk][3]
+    changed = [t for t in targets if tuple(getattr(t, name) for name in _CHANGED_FIELDS) != before[t.pk]]
+    if not changed and not any_change:
+        return []  # saved unchanged: not news
+    for target in targets:
+        target.sequence += 1
+        target.updated_at = now
+    Appointment.objects.bulk_update(
+        targets, ["team", "agent", "start", "end", "subject", "message", "sequence", "updated_at"]
+    )
+    bump_series(appointment)
+    anchor = targets[0]
+    kept, added, removed, _changed = results[anchor.pk]
+    announce_series_change(
+        anchor=anchor,
+        targets=targets,
+        previous_agent=previous_agent,
+        kept=kept,
+        added=added,
+        removed=removed,
+        participants={pk: result[0] + result[1] for pk, result in results.items()},
+    )
+    # A room made for another time or agent may not fit: new rooms, each made shortly before its session.
+    replanned = [t for t in targets if (t.agent_id, t.start, t.end) != before[t.pk][1:4]]
+    for target in replanned:
+        retire_rooms(appointment=target)
+    plan_rooms(appointments=replanned)
+    for target in targets:
+        announce(target, "changed")
+    old_teams = {before[t.pk][0] for t in targets} - {team.pk}
+    for team_id in old_teams:
+        publish(team_channel(team_id), "changed")
+    return targets
+
+
+@transaction.atomic
+def cancel_series(*, appointment: Appointment, cancelled_by: User, scope: str) -> list[Appointment]:
+    """Cancel a session, or it and the series' other sessions ahead, with one cancellation per person that
+    lists them. Returns the cancelled sessions."""
+    if scope == Scope.THIS or appointment.series_id is None:
+        return [cancel_appointment(appointment=appointment, cancelled_by=cancelled_by)]
+    if not can_manage(user=cancelled_by, appointment=appointment):
+        raise PermissionDenied("This user may not cancel this consult.")
+    if appointment.is_cancelled:
+        raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
+    targets = series_targets(appointment=appointment, scope=scope)
+    now = timezone.now()
+    # One time for the whole cancellation, so its message can tell which sessions it took off.
+    Appointment.objects.filter(pk__in=[t.pk for t in targets], status=Status.SCHEDULED).update(
+        status=Status.CANCELLED,
+        cancelled_at=now,
+        cancelled_by=cancelled_by,
+        sequence=F("sequence") + 1,
+        updated_at=now,
+    )
+    bump_series(appointment)
+    cancelled = list(
+        Appointment.objects.filter(pk__in=[t.pk for t in targets], cancelled_at=now)
+        .select_related("agent", "organisation")
+        .order_by("start")
+    )
+    if not cancelled:
+        raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
+    announce_series_cancellation(anchor=cancelled[0], targets=cancelled)
+    for target in cancelled:
+        retire_rooms(appointment=target)
+        announce(target, "cancelled")
+    return cancelled

@@ -22,7 +22,7 @@ from notifications.services import announce_booking, announce_cancellation, anno
 from videoproviders.services import plan_room, replan_room, retire_rooms
 from waitingroom.events import announce, publish, team_channel
 
-from .models import Appointment, Channel, Participant, Status
+from .models import Appointment, Channel, Participant, Series, Status
 from .phones import normalise_mobile
 from .selectors import agent_conflicts, can_manage
 
@@ -253,6 +253,7 @@ def update_appointment(
     )
     if not written:
         raise StaleAppointmentError()
+    bump_series(appointment)
     kept, added, removed, participants_changed = _replace_participants(appointment=appointment, rows=cleaned)
     appointment.refresh_from_db()
     after = (appointment.team_id, appointment.agent_id, appointment.start, appointment.end)
@@ -270,11 +271,18 @@ def update_appointment(
     return appointment
 
 
+def bump_series(appointment: Appointment) -> None:
+    """A change to a session is a revision of its series: calendars order the series' messages (the
+    whole series and each session) by the series' SEQUENCE, so it rises with every change of a session."""
+    if appointment.series_id is not None:
+        Series.objects.filter(pk=appointment.series_id).update(sequence=F("sequence") + 1)
+
+
 _PARTICIPANT_FIELDS = ["name", "channel", "language", "email", "phone", "position"]
 
 
 def _replace_participants(
-    *, appointment: Appointment, rows: list[ParticipantInput]
+    *, appointment: Appointment, rows: list[ParticipantInput], now: datetime | None = None
 ) -> tuple[list[Participant], list[Participant], list[Participant], bool]:
     """Update kept participants in place (their links stay valid), add new ones, retire the rest.
 
@@ -300,7 +308,11 @@ def _replace_participants(
     added = Participant.objects.bulk_create(to_create) if to_create else []
     removed = list(existing.values())
     if removed:
-        Participant.objects.filter(pk__in=existing).update(removed_at=timezone.now())
+        # One time for one change, so a message can tell which sessions a person was taken off.
+        removed_at = now or timezone.now()
+        for participant in removed:
+            participant.removed_at = removed_at
+        Participant.objects.filter(pk__in=existing).update(removed_at=removed_at)
     return to_update, added, removed, changed or bool(added) or bool(removed)
 
 
@@ -319,6 +331,7 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
     )
     if not written:
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
+    bump_series(appointment)
     appointment.refresh_from_db()
     announce_cancellation(appointment=appointment)
     retire_rooms(appointment=appointment)

@@ -17,7 +17,7 @@ from videoproviders.selectors import agent_video_problem, live_room, room_events
 from .. import series, services
 from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
-from ..selectors import can_manage, get_manageable_appointment, get_visible_appointment
+from ..selectors import can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
 
 # Service errors name the domain field; the form shows them next to its own field.
 _FORM_FIELD = {"start": "start_time", "end": "end_time", "team": "team", "agent": "agent"}
@@ -43,6 +43,9 @@ class BookingForms:
         self.form = AppointmentForm(
             data, initial=initial, organisation=self.organisation, teams=teams, agents_by_team=agents
         )
+        self.scopes = scope_choices(appointment) if appointment is not None and appointment.series_id else []
+        self.form.fields["scope"].choices = self.scopes
+        self.form.fields["scope"].initial = series.Scope.THIS
         form_kwargs = {"default_language": self.organisation.default_language}
         self.participants = ParticipantFormSet(
             data,
@@ -134,6 +137,20 @@ class BookingForms:
             "recurrence": self.recurrence,
             **extra,
         }
+
+
+def scope_choices(appointment: Appointment) -> list[tuple[str, str]]:
+    """This session only, and the wider scopes where they reach other sessions, with how many they reach."""
+    choices = [(series.Scope.THIS, series.Scope.THIS.label)]
+    following = len(series.series_targets(appointment=appointment, scope=series.Scope.FOLLOWING))
+    ahead = len(series.series_targets(appointment=appointment, scope=series.Scope.ALL))
+    if following > 1:
+        choices.append(
+            (series.Scope.FOLLOWING, _("This consult and the following ones (%(count)d in all)") % {"count": following})
+        )
+    if ahead > following:
+        choices.append((series.Scope.ALL, _("All consults of the series still ahead (%(count)d)") % {"count": ahead}))
+    return choices
 
 
 def _series_preview(forms: BookingForms) -> tuple[series.SeriesPreview, str]:
@@ -228,11 +245,13 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     forms = BookingForms(request, appointment=appointment)
     if request.method == "POST" and forms.is_valid():
+        scope = forms.form.cleaned_data.get("scope") or series.Scope.THIS
         try:
-            services.update_appointment(
+            changed = series.update_series(
                 appointment=appointment,
                 changed_by=request.user,
                 expected_sequence=forms.form.cleaned_data["sequence"] or 0,
+                scope=scope,
                 **forms.service_kwargs(),
             )
         except services.StaleAppointmentError as error:
@@ -248,7 +267,14 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             forms.apply_error(error)
         else:
-            messages.success(request, _("The consult has been changed; the agent and participants are told."))
+            if scope == series.Scope.THIS:
+                messages.success(request, _("The consult has been changed; the agent and participants are told."))
+            else:
+                messages.success(
+                    request,
+                    _("%(count)d consults of the series have been changed; everyone gets one message about it.")
+                    % {"count": len(changed)},
+                )
             return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     return render(request, "scheduling/appointment_form.html", forms.context())
 
@@ -268,6 +294,7 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "room": live_room(appointment_id=appointment.pk),
             "room_events": room_events(appointment_id=appointment.pk),
             "video_problem": agent_video_problem(user=request.user) if is_agent else None,
+            "sessions": series_sessions(user=request.user, appointment=appointment),
         },
     )
 
@@ -276,14 +303,25 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     appointment = get_manageable_appointment(user=request.user, public_id=public_id)
+    scopes = scope_choices(appointment) if appointment.series_id and not appointment.is_cancelled else []
     if request.method == "POST":
+        scope = request.POST.get("scope", series.Scope.THIS)
+        if scope not in dict(scopes):
+            scope = series.Scope.THIS
         try:
-            services.cancel_appointment(appointment=appointment, cancelled_by=request.user)
+            cancelled = series.cancel_series(appointment=appointment, cancelled_by=request.user, scope=scope)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
-            messages.success(
-                request, _("The consult has been cancelled; its links no longer work and everyone is told.")
-            )
+            if len(cancelled) == 1:
+                messages.success(
+                    request, _("The consult has been cancelled; its links no longer work and everyone is told.")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(count)d consults of the series have been cancelled; everyone gets one message about it.")
+                    % {"count": len(cancelled)},
+                )
         return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
-    return render(request, "scheduling/appointment_cancel.html", {"appointment": appointment})
+    return render(request, "scheduling/appointment_cancel.html", {"appointment": appointment, "scopes": scopes})

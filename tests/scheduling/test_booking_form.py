@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from scheduling.models import Appointment, Channel
+from scheduling.models import Appointment
 from tests.factories import TeamFactory, agent_of
 
 URL = reverse("scheduling:appointment-create")

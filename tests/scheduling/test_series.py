@@ -1,7 +1,7 @@
 """Booking a recurring series: occurrences of their own, one confirmation per person with a series invite,
 reminders per occurrence, and a number of queries that does not grow with the series."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import icalendar
 import pytest
@@ -16,43 +16,9 @@ from notifications.models import DeliveryStatus, Notification, Purpose
 from notifications.sms import locmem as sms
 from scheduling.models import Appointment
 from scheduling.recurrence import Frequency, Pattern
-from scheduling.series import book_series
 from scheduling.services import ConflictError
-from tests.factories import ReminderRuleFactory, admin_of, email_participant, sms_participant
+from tests.factories import admin_of, email_participant, sms_participant
 from videoproviders.models import RoomStatus, VideoRoom
-
-
-@pytest.fixture
-def reminder(organisation):
-    return ReminderRuleFactory(organisation=organisation, amount=1, unit="days")
-
-
-@pytest.fixture
-def first_start(organisation):
-    """A Tuesday at 09:00, local, a few weeks ahead."""
-    day = timezone.localdate(timezone=organisation.tzinfo) + timedelta(days=14)
-    day += timedelta(days=(1 - day.weekday()) % 7)
-    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=organisation.tzinfo)
-
-
-@pytest.fixture
-def series(assistant, agent, team, django_capture_on_commit_callbacks):
-    def make(first, pattern, *participants, send=True, **kwargs):
-        with django_capture_on_commit_callbacks(execute=send):
-            return book_series(
-                booked_by=assistant,
-                team=team,
-                agent=agent,
-                start=first,
-                end=first + timedelta(minutes=30),
-                subject="Follow-up",
-                message="Same time every week.",
-                participants=list(participants or [email_participant()]),
-                pattern=pattern,
-                **kwargs,
-            )
-
-    return make
 
 
 def test_every_occurrence_is_a_consult_of_its_own_at_the_same_local_time(series, reminder, first_start):

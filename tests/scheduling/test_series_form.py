@@ -11,16 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.models import Appointment, Series
-from tests.factories import ReminderRuleFactory, admin_of
+from tests.factories import admin_of
 
 URL = reverse("scheduling:appointment-create")
 PREVIEW_URL = reverse("scheduling:series-preview")
 TZ = ZoneInfo("Europe/Amsterdam")  # the organisations' time zone in the factories
-
-
-@pytest.fixture
-def reminder(organisation):
-    return ReminderRuleFactory(organisation=organisation, amount=1, unit="days")
 
 
 @pytest.fixture
