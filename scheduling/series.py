@@ -4,10 +4,12 @@ The number of queries does not depend on the number of occurrences: conflicts ar
 consults, participants, reminders and rooms are each written with one bulk insert.
 """
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F
@@ -16,12 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
-from notifications.services import (
-    announce_series,
-    announce_series_cancellation,
-    announce_series_change,
-    reminder_rules_for,
-)
+from notifications.series import announce_series, announce_series_cancellation, announce_series_change
+from notifications.services import reminder_rules_for
 from videoproviders.selectors import who_can_fix
 from videoproviders.services import plan_rooms, retire_rooms
 from waitingroom.events import announce, publish, team_channel
@@ -66,9 +64,14 @@ def series_conflicts(
     if exclude_series_id is not None:
         qs = qs.exclude(series_id=exclude_series_id)
     taken = list(qs.order_by("start"))
+    taken_starts = [a.start for a in taken]
+    longest = timedelta(hours=settings.APPOINTMENT_MAX_DURATION_HOURS)
     found = {}
     for start in starts:
-        overlapping = [a for a in taken if a.start < start + duration and a.end > start]
+        # Only consults that start within the longest duration before this one can reach into it.
+        first = bisect.bisect_right(taken_starts, start - longest)
+        last = bisect.bisect_left(taken_starts, start + duration)
+        overlapping = [a for a in taken[first:last] if a.end > start]
         if overlapping:
             found[start] = overlapping
     return found

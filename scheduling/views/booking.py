@@ -153,44 +153,49 @@ def scope_choices(appointment: Appointment) -> list[tuple[str, str]]:
     return choices
 
 
-def _series_preview(forms: BookingForms) -> tuple[series.SeriesPreview, str]:
-    """The dates the series would get and their fingerprint; ValidationError for what forbids it."""
+def _series_preview(forms: BookingForms) -> series.SeriesPreview:
+    """The dates the series would get; ValidationError for what forbids it."""
     data = forms.form.cleaned_data
-    pattern = forms.recurrence.pattern()
-    preview = series.preview_series(
-        team=data["team"], agent=data["agent"], start=data["start"], end=data["end"], pattern=pattern
+    return series.preview_series(
+        team=data["team"], agent=data["agent"], start=data["start"], end=data["end"], pattern=forms.recurrence.pattern()
     )
-    fingerprint = RecurrenceForm.fingerprint(
-        pattern=pattern, start=data["start"], end=data["end"], agent_id=data["agent"].pk
-    )
-    return preview, fingerprint
 
 
-def _book_series(request: HttpRequest, forms: BookingForms) -> HttpResponse:
-    """A series is booked only after its dates were shown: the first save (or "Show dates") previews them."""
+def _fingerprint(forms: BookingForms) -> str:
+    data = forms.form.cleaned_data
+    return RecurrenceForm.fingerprint(
+        pattern=forms.recurrence.pattern(), start=data["start"], end=data["end"], agent_id=data["agent"].pk
+    )
+
+
+def _show_dates(request: HttpRequest, forms: BookingForms) -> HttpResponse:
     try:
-        preview, fingerprint = _series_preview(forms)
+        preview = _series_preview(forms)
     except ValidationError as error:
         forms.apply_error(error)
         return render(request, "scheduling/appointment_form.html", forms.context())
-    context = forms.context(preview=preview, fingerprint=fingerprint)
-    if "preview" in request.POST or forms.recurrence.cleaned_data["preview_of"] != fingerprint:
-        return render(request, "scheduling/appointment_form.html", context)
+    context = forms.context(preview=preview, fingerprint=_fingerprint(forms))
+    return render(request, "scheduling/appointment_form.html", context)
+
+
+def _book_series(request: HttpRequest, forms: BookingForms) -> HttpResponse:
+    """A series is booked only after its dates were shown: the first save (or "Show dates") shows them."""
+    if "preview" in request.POST or forms.recurrence.cleaned_data["preview_of"] != _fingerprint(forms):
+        return _show_dates(request, forms)
     try:
         booked = series.book_series(
             booked_by=request.user, pattern=forms.recurrence.pattern(), **forms.service_kwargs()
         )
     except ValidationError as error:
         forms.apply_error(error)
-        return render(request, "scheduling/appointment_form.html", context)
-    first = booked.occurrences.order_by("start").first()
-    count = len(preview.occurrences)
+        return _show_dates(request, forms)
+    occurrences = list(booked.occurrences.order_by("start").values_list("public_id", flat=True))
     messages.success(
         request,
         _("The series of %(count)d consults has been booked; one invitation with all dates is on its way to each.")
-        % {"count": count},
+        % {"count": len(occurrences)},
     )
-    return redirect("scheduling:appointment-detail", public_id=first.public_id)
+    return redirect("scheduling:appointment-detail", public_id=occurrences[0])
 
 
 @login_required
@@ -204,7 +209,7 @@ def series_preview(request: HttpRequest) -> HttpResponse:
     preview = fingerprint = None
     if ready and forms.recurrence.is_valid() and forms.recurrence.cleaned_data.get("repeat"):
         try:
-            preview, fingerprint = _series_preview(forms)
+            preview, fingerprint = _series_preview(forms), _fingerprint(forms)
         except ValidationError as error:
             forms.apply_error(error)
         except PermissionDenied:

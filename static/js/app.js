@@ -147,9 +147,20 @@ function repeatFields(form) {
       // Offline for a moment: the dates are shown on saving instead.
     }
   }
-  function changed(event) {
-    if (event.target.closest("[data-participants]") || event.target.name === "confirm_conflicts") return;
+  // The dates depend on these fields only; a "change" that merely follows an "input" (on leaving a field)
+  // must not throw away a preview that is still right.
+  const names = ["date", "start_time", "end_time", "team", "agent"];
+  function datesKey() {
+    const data = new FormData(form);
+    return JSON.stringify([...data.entries()].filter(([name]) => names.includes(name) || name.startsWith("repeat-")
+      && name !== "repeat-preview_of"));
+  }
+  let shownFor = datesKey();
+  function changed() {
     show();
+    const key = datesKey();
+    if (key === shownFor) return;
+    shownFor = key;
     previewOf.value = "";
     clearTimeout(timer);
     timer = setTimeout(refresh, 300);

@@ -1,4 +1,5 @@
-"""Demo data for trying the product: an organisation, two teams, an assistant, three agents, consults.
+"""Demo data for trying the product: an organisation, two teams, an assistant, three agents, consults and a
+weekly series.
 
 Safe to run again: people and teams are created once, and consults are added for today and tomorrow
 only when those days have none yet (so `make run` on a later day gets fresh consults).
@@ -12,7 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, Team, User
 from notifications.models import OffsetUnit, ReminderChannel, ReminderRule
-from scheduling.models import Appointment, Channel
+from scheduling.models import Appointment, Channel, Series
+from scheduling.recurrence import Frequency, Pattern
+from scheduling.series import book_series
 from scheduling.services import ParticipantInput, book_appointment
 
 DEMO_PASSWORD = "demo-consult-2026"  # noqa: S105 - printed for trying the demo, never used elsewhere
@@ -100,6 +103,24 @@ class Command(BaseCommand):
                     allow_conflicts=True,
                 )
                 created += 1
+
+        # A weekly series from tomorrow, so the agenda shows one; booked once.
+        if not Series.objects.filter(organisation=organisation, occurrences__start__gt=timezone.now()).exists():
+            agent, team = agents[1]
+            start = datetime.combine(today + timedelta(days=1), time(8, 30), tzinfo=tz)
+            book_series(
+                booked_by=assistant,
+                team=team,
+                agent=agent,
+                start=start,
+                end=start + timedelta(minutes=45),
+                subject="Begeleiding",
+                message=organisation.default_message,
+                participants=[self._participant("Sanne de Wit", Channel.EMAIL)],
+                pattern=Pattern(Frequency.WEEKLY, count=8),
+                allow_conflicts=True,
+            )
+            created += 8
 
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new consults)."))
         self.stdout.write(f"  Assistant: {ASSISTANT[0]} / {DEMO_PASSWORD}")
