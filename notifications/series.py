@@ -7,11 +7,13 @@ from django.utils import timezone
 from accounts.models import User
 from scheduling.models import Appointment, Participant, Series
 
-from .models import PENDING_STATUSES, DeliveryStatus, Notification, Purpose, Reason
-from .services import _plan_reminders, _reached, _Recipient, _reminder_rows, _row, _save, reminder_rules_for
+from .models import PENDING_STATUSES, DeliveryStatus, Notification, Purpose, Reason, ReminderRule
+from .services import _plan_reminders, _reached, _Recipient, _reminder_rows, _row, _save
 
 
-def announce_series(*, series: Series, appointments: list[Appointment], participants: list[Participant]) -> None:
+def announce_series(
+    *, series: Series, appointments: list[Appointment], participants: list[Participant], rules: list[ReminderRule]
+) -> None:
     """One confirmation per person for a whole new series (written on its first occurrence), and each
     occurrence's reminders at their own time: two bulk inserts, however long the series."""
     now = timezone.now()
@@ -19,7 +21,6 @@ def announce_series(*, series: Series, appointments: list[Appointment], particip
     recipients = [_Recipient(user=first.agent)]
     recipients += [_Recipient(participant=p) for p in participants if p.appointment_id == first.pk]
     rows = [_row(first, recipient, Purpose.SERIES, now) for recipient in recipients]
-    rules = reminder_rules_for(first)  # the same agent and organisation for every occurrence
     by_pk = {appointment.pk: appointment for appointment in appointments}
     for participant in participants:
         rows += _reminder_rows(by_pk[participant.appointment_id], [participant], rules, now).values()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
+from notifications.models import ReminderRule
 from notifications.series import announce_series, announce_series_cancellation, announce_series_change
 from notifications.services import reminder_rules_for
 from videoproviders.selectors import who_can_fix
@@ -109,10 +110,11 @@ def preview_series(*, team: Team, agent: User, start: datetime, end: datetime, p
     )
 
 
-def require_reminder(*, agent: User, team: Team) -> None:
+def require_reminder(*, agent: User, team: Team) -> list[ReminderRule]:
     # A reminder per occurrence is what keeps a long series from being forgotten (a rule from the domain).
     probe = Appointment(agent=agent, organisation_id=team.organisation_id)
-    if not reminder_rules_for(probe):
+    rules = reminder_rules_for(probe)
+    if not rules:
         raise ValidationError(
             {
                 "recurrence": [
@@ -124,6 +126,7 @@ def require_reminder(*, agent: User, team: Team) -> None:
                 ]
             }
         )
+    return rules
 
 
 @transaction.atomic
@@ -152,7 +155,7 @@ def book_series(
         allow_conflicts=True,  # checked below over every occurrence at once
     )
     starts = series_starts(pattern=pattern, start=start, team=team)
-    require_reminder(agent=agent, team=team)
+    rules = require_reminder(agent=agent, team=team)
     duration = end - start
     if not allow_conflicts:
         conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)
@@ -183,7 +186,7 @@ def book_series(
     created = Participant.objects.bulk_create(
         _participant(appointment, row, position) for appointment in appointments for position, row in enumerate(cleaned)
     )
-    announce_series(series=series, appointments=appointments, participants=created)
+    announce_series(series=series, appointments=appointments, participants=created, rules=rules)
     plan_rooms(appointments=appointments)
     publish(team_channel(team.pk), "changed")
     return series
@@ -239,7 +242,6 @@ def _rows_for(target: Appointment, rows: list[ParticipantInput], positions: dict
 _CHANGED_FIELDS = ("team_id", "agent_id", "start", "end", "subject", "message")
 
 
-@transaction.atomic
 def update_series(
     *,
     appointment: Appointment,
@@ -274,6 +276,38 @@ def update_series(
                 allow_conflicts=allow_conflicts,
             )
         ]
+    return _update_sessions(
+        appointment=appointment,
+        changed_by=changed_by,
+        expected_sequence=expected_sequence,
+        scope=scope,
+        team=team,
+        agent=agent,
+        start=start,
+        end=end,
+        subject=subject,
+        message=message,
+        participants=participants,
+        allow_conflicts=allow_conflicts,
+    )
+
+
+@transaction.atomic
+def _update_sessions(
+    *,
+    appointment: Appointment,
+    changed_by: User,
+    expected_sequence: int,
+    scope: str,
+    team: Team,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    subject: str,
+    message: str,
+    participants: Sequence[ParticipantInput],
+    allow_conflicts: bool,
+) -> list[Appointment]:
     if not can_manage(user=changed_by, appointment=appointment):
         raise PermissionDenied("This user may not change this consult.")
     if appointment.is_cancelled:
@@ -353,12 +387,16 @@ def update_series(
     return targets
 
 
-@transaction.atomic
 def cancel_series(*, appointment: Appointment, cancelled_by: User, scope: str) -> list[Appointment]:
     """Cancel a session, or it and the series' other sessions ahead, with one cancellation per person that
     lists them. Returns the cancelled sessions."""
     if scope == Scope.THIS or appointment.series_id is None:
         return [cancel_appointment(appointment=appointment, cancelled_by=cancelled_by)]
+    return _cancel_sessions(appointment=appointment, cancelled_by=cancelled_by, scope=scope)
+
+
+@transaction.atomic
+def _cancel_sessions(*, appointment: Appointment, cancelled_by: User, scope: str) -> list[Appointment]:
     if not can_manage(user=cancelled_by, appointment=appointment):
         raise PermissionDenied("This user may not cancel this consult.")
     if appointment.is_cancelled:
