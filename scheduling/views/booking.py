@@ -1,5 +1,7 @@
 """Booking, editing and cancelling consults. The views parse forms and call the services; nothing more."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -295,6 +297,8 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "appointment": appointment,
             "can_manage": can_manage(user=request.user, appointment=appointment),
             "now": timezone.now(),
+            # A room planned beyond this is made later by the sweep (series), not in a few seconds.
+            "later": timezone.now() + timedelta(minutes=10),
             "deliveries": messages_for_appointment(appointment=appointment),
             "room": live_room(appointment_id=appointment.pk),
             "room_events": room_events(appointment_id=appointment.pk),

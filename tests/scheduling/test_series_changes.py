@@ -298,6 +298,8 @@ def test_detail_page_lists_the_series_with_a_marker(assistant_client, weekly):
     _booked, sessions = weekly(3)
     page = assistant_client.get(reverse("scheduling:appointment-detail", args=[sessions[0].public_id])).content.decode()
     assert "Series of 3 consults" in page and 'class="series-badge"' in page
+    # Its room is made a day before the session, not in a few seconds.
+    assert "The room is made automatically on" in page
     for session in sessions[1:]:
         assert reverse("scheduling:appointment-detail", args=[session.public_id]) in page
 
