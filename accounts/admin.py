@@ -1,5 +1,6 @@
+from axes.utils import reset as axes_reset
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.http import HttpRequest
@@ -10,6 +11,7 @@ from notifications.placeholders import placeholder_help
 from videoproviders.inlines import AgentVideoAccountInline
 from videoproviders.services import accounts_changed
 
+from . import mfa
 from .admin_scope import OrganisationScopedAdmin, is_org_admin, is_platform_admin
 from .admin_site import admin_site
 from .models import Membership, Organisation, Team, User
@@ -39,6 +41,7 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
             },
         ),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
+        (_("Security"), {"fields": ["require_mfa"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:
@@ -122,7 +125,8 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
     list_filter = ["is_active", "memberships__role"]
     search_fields = ["full_name", "email"]
     ordering = ["full_name"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "two_factor"]
+    actions = ["reset_two_factor", "unlock_login"]
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         if obj is None:
@@ -131,10 +135,46 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
                 fields.append("organisation")
             return [(None, {"classes": ["wide"], "fields": fields})]
         main = ["email", "password", "full_name", "language", "is_active"]
-        sets = [(None, {"fields": main}), (_("History"), {"fields": ["last_login", "date_joined"]})]
+        sets = [
+            (None, {"fields": main}),
+            (_("Security"), {"fields": ["require_mfa", "two_factor"]}),
+            (_("History"), {"fields": ["last_login", "date_joined"]}),
+        ]
         if is_platform_admin(request):
             sets.insert(1, (_("Platform"), {"fields": ["organisation", "is_staff", "is_superuser"]}))
         return sets
+
+    @admin.display(description=_("two-factor authentication"))
+    def two_factor(self, obj: User) -> str:
+        if not obj.pk:
+            return "-"
+        return _("On (authenticator app)") if mfa.has_mfa(obj) else _("Off")
+
+    @admin.action(description=_("Reset two-factor authentication (lost phone)"))
+    def reset_two_factor(self, request: HttpRequest, queryset) -> None:
+        users = list(queryset)
+        for user in users:
+            mfa.remove_mfa(user=user)
+        self.message_user(
+            request,
+            _(
+                "Two-factor authentication reset for %(names)s. "
+                "Where it is required, they set it up again at their next login."
+            )
+            % {"names": ", ".join(u.full_name for u in users)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unlock login after too many failed attempts"))
+    def unlock_login(self, request: HttpRequest, queryset) -> None:
+        users = list(queryset)
+        for user in users:
+            axes_reset(username=user.email)
+        self.message_user(
+            request,
+            _("%(names)s can log in again.") % {"names": ", ".join(u.full_name for u in users)},
+            messages.SUCCESS,
+        )
 
     def get_list_filter(self, request: HttpRequest):
         return ["organisation", *self.list_filter] if is_platform_admin(request) else self.list_filter

@@ -1,5 +1,9 @@
+from urllib.parse import urlencode
+
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +17,12 @@ class VideoconsultAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return user.is_active and (user.is_staff or getattr(user, "is_organisation_admin", False))
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        # One way in: the site's login, with its second step and lockout. The admin's own login form would
+        # sign in with the password alone.
+        target = request.GET.get("next") or reverse("admin:index")
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 
 admin_site = VideoconsultAdminSite(name="admin")

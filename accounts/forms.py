@@ -11,3 +11,13 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": _("The email address or password is not correct."),
         "inactive": _("This account is not active. Ask your organisation's admin."),
     }
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false"}
+        ),
+    )

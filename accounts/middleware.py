@@ -1,6 +1,9 @@
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -21,3 +24,36 @@ class OrganisationTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address as the server sees it (for counting failed logins)."""
+    return request.META.get("REMOTE_ADDR")
+
+
+def login_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The account a login is for, as stored: addresses are lower case, so 'A@x' and 'a@x' count as one."""
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    return username.strip().lower() if username else None
+
+
+# Pages a user between password and second step may open: the step itself, leaving, and what any visitor
+# may open (clients' join links, webhooks, static files, the language switch).
+_SECOND_STEP_OPEN = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/media/", "/i18n/", "/join/", "/hooks/")
+
+
+class SecondStepMiddleware:
+    """Until the code is given (or the app is set up, where MFA is required), a signed-in user reaches
+    nothing but that step. The need is decided at login and kept in the session, so this costs no query."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .mfa import MFA_SESSION_KEY, SETUP
+
+        step = request.session.get(MFA_SESSION_KEY) if hasattr(request, "session") else None
+        if step and request.user.is_authenticated and not request.path.startswith(_SECOND_STEP_OPEN):
+            name = "accounts:mfa-setup" if step == SETUP else "accounts:mfa-verify"
+            return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

@@ -64,6 +64,11 @@ class Organisation(models.Model):
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    require_mfa = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_("Everyone of the organisation sets up an authenticator app at their next login."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -143,6 +148,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
     is_active = models.BooleanField(_("active"), default=True)
+    require_mfa = models.BooleanField(
+        _("require two-factor authentication"),
+        default=False,
+        help_text=_("This user sets up an authenticator app at their next login, whatever the organisation asks."),
+    )
     is_staff = models.BooleanField(
         _("platform staff"), default=False, help_text=_("Platform operators only; organisation admins need no flag.")
     )

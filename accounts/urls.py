@@ -1,20 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .forms import EmailAuthenticationForm
+from . import views
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=EmailAuthenticationForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("mfa/", views.mfa_verify, name="mfa-verify"),
+    path("mfa/setup/", views.mfa_setup, name="mfa-setup"),
+    path("security/", views.security, name="security"),
+    path("security/backup-codes/", views.mfa_backup_codes, name="mfa-backup-codes"),
+    path("security/off/", views.mfa_disable, name="mfa-disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",

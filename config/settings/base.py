@@ -6,6 +6,7 @@ mail settings; see the README for the full list.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,6 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "scheduling",
     "waitingroom",
@@ -61,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.OrganisationTimezoneMiddleware",
+    "accounts.middleware.SecondStepMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -243,7 +251,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Twilio logs every request with its phone number and text at INFO; those are clients' data.
-    "loggers": {"twilio.http_client": {"level": "WARNING"}},
+    "loggers": {
+        "twilio.http_client": {"level": "WARNING"},
+        # django-axes reports every login at INFO; lockouts are WARNING and stay visible.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Waiting room: a client whose page has not checked in for this long is no longer waiting.
@@ -258,4 +270,27 @@ APPOINTMENT_MAX_DURATION_HOURS = 12
 # How many days the dashboard shows after today.
 DASHBOARD_DAYS_AHEAD = 6
 
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.EmailBackend"]
+
+# Brute force: after this many wrong passwords for one account, or from one address, logins from there are
+# refused until the cool-off ends or an admin unlocks the account (admin: Users -> Unlock login).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The address the server sees (uvicorn sets it from X-Forwarded-For only with --proxy-headers), never a
+# header a client may forge.
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_address"
+AXES_USERNAME_CALLABLE = "accounts.middleware.login_username"
+AXES_ENABLE_ADMIN = False  # unlocking is an action on the user in our admin
+
+
+def _totp_issuer(device) -> str:
+    """The name an authenticator app shows above the code: the user's organisation."""
+    organisation = device.user.organisation
+    return organisation.name if organisation else "Videoconsult"
+
+
+OTP_TOTP_ISSUER = _totp_issuer
