@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import Action, record_admin
 from notifications.placeholders import placeholder_help
 from videoproviders.inlines import AgentVideoAccountInline
 from videoproviders.services import accounts_changed
@@ -155,6 +156,7 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
         users = list(queryset)
         for user in users:
             mfa.remove_mfa(user=user)
+            record_admin(request=request, action=Action.MFA_RESET, obj=user)
         self.message_user(
             request,
             _(
@@ -170,6 +172,7 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
         users = list(queryset)
         for user in users:
             axes_reset(username=user.email)
+            record_admin(request=request, action=Action.LOGIN_UNLOCKED, obj=user)
         self.message_user(
             request,
             _("%(names)s can log in again.") % {"names": ", ".join(u.full_name for u in users)},

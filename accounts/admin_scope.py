@@ -1,7 +1,11 @@
 """Scoping of admin pages: organisation admins reach only their own organisation's rows."""
 
+import json
+
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+
+from audit.services import Action, record_admin
 
 
 def is_platform_admin(request: HttpRequest) -> bool:
@@ -12,7 +16,29 @@ def is_org_admin(request: HttpRequest) -> bool:
     return request.user.is_active and getattr(request.user, "is_organisation_admin", False)
 
 
-class OrganisationScopedAdmin:
+class AuditedAdmin:
+    """Mixin for ModelAdmins: every addition, change and deletion also goes into the audit log, with the
+    same change message the admin keeps in its own history."""
+
+    def log_addition(self, request: HttpRequest, obj: Model, message):
+        record_admin(request=request, action=Action.SETTING_ADDED, obj=obj, message=_message(message))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request: HttpRequest, obj: Model, message):
+        record_admin(request=request, action=Action.SETTING_CHANGED, obj=obj, message=_message(message))
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset):
+        for obj in queryset:
+            record_admin(request=request, action=Action.SETTING_DELETED, obj=obj)
+        return super().log_deletions(request, queryset)
+
+
+def _message(message) -> str:
+    return message if isinstance(message, str) else json.dumps(message)
+
+
+class OrganisationScopedAdmin(AuditedAdmin):
     """Mixin for ModelAdmins: `organisation_path` names the lookup from the model to its organisation."""
 
     organisation_path: str = "organisation"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
+from audit.services import Action, record_consults
 from notifications.models import ReminderRule
 from notifications.series import announce_series, announce_series_cancellation, announce_series_change
 from notifications.services import reminder_rules_for
@@ -37,6 +38,7 @@ from .services import (
     _validate_booking,
     bump_series,
     cancel_appointment,
+    changed_keys,
     update_appointment,
 )
 
@@ -188,6 +190,7 @@ def book_series(
     )
     announce_series(series=series, appointments=appointments, participants=created, rules=rules)
     plan_rooms(appointments=appointments)
+    record_consults(action=Action.SERIES_BOOKED, actor=booked_by, appointments=appointments)
     publish(team_channel(team.pk), "changed")
     return series
 
@@ -344,6 +347,7 @@ def _update_sessions(
         raise StaleAppointmentError()
     previous_agent = targets[0].agent
     before = {t.pk: tuple(getattr(t, name) for name in _CHANGED_FIELDS) for t in targets}
+    anchor_before = before[targets[0].pk]
     for target in targets:
         target.team, target.agent, target.start = team, agent, moved[target.pk]
         target.end, target.subject, target.message = moved[target.pk] + duration, subject.strip(), message.strip()
@@ -364,7 +368,14 @@ def _update_sessions(
     )
     bump_series(appointment)
     anchor = targets[0]
-    kept, added, removed, _changed = results[anchor.pk]
+    kept, added, removed, _anchor_changed = results[anchor.pk]
+    anchor_after = tuple(getattr(anchor, name) for name in _CHANGED_FIELDS)
+    record_consults(
+        action=Action.CONSULT_REASSIGNED if previous_agent.pk != agent.pk else Action.CONSULT_CHANGED,
+        actor=changed_by,
+        appointments=targets,
+        changes=changed_keys(anchor_before, anchor_after, any_change),
+    )
     announce_series_change(
         anchor=anchor,
         targets=targets,
@@ -420,6 +431,7 @@ def _cancel_sessions(*, appointment: Appointment, cancelled_by: User, scope: str
     if not cancelled:
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
     announce_series_cancellation(anchor=cancelled[0], targets=cancelled)
+    record_consults(action=Action.CONSULT_CANCELLED, actor=cancelled_by, appointments=cancelled)
     for target in cancelled:
         retire_rooms(appointment=target)
         announce(target, "cancelled")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.selectors import bookable_teams, is_agent_of_team
+from audit.services import Action, record_consults
 from notifications.services import announce_booking, announce_cancellation, announce_update
 from videoproviders.services import plan_room, replan_room, retire_rooms
 from waitingroom.events import announce, publish, team_channel
@@ -199,6 +200,7 @@ def book_appointment(
     participants = Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
     announce_booking(appointment=appointment, participants=participants)
     plan_room(appointment=appointment)
+    record_consults(action=Action.CONSULT_BOOKED, actor=booked_by, appointments=[appointment])
     announce(appointment, "changed")
     return appointment
 
@@ -261,6 +263,12 @@ def update_appointment(
     # Saving the form unchanged is not news; anything else reaches agent and participants.
     if after != before or participants_changed:
         announce_update(appointment=appointment, previous_agent=previous_agent, kept=kept, added=added, removed=removed)
+        record_consults(
+            action=Action.CONSULT_REASSIGNED if after[1] != before[1] else Action.CONSULT_CHANGED,
+            actor=changed_by,
+            appointments=[appointment],
+            changes=changed_keys(before, after, participants_changed),
+        )
     # A room made for another time or agent may not fit (its end date, the agent's account): make a new one.
     if after[1:4] != before[1:4]:
         replan_room(appointment=appointment)
@@ -269,6 +277,17 @@ def update_appointment(
         if after[0] != before[0]:
             publish(team_channel(before[0]), "changed")  # gone from the old team's waiting room
     return appointment
+
+
+_CHANGE_KEYS = ("team", "agent", "time", "time", "subject", "message")
+
+
+def changed_keys(before: tuple, after: tuple, participants_changed: bool) -> list[str]:
+    """What a change touched, for the audit log: (team, agent, start, end, subject, message) compared."""
+    keys = [key for key, old, new in zip(_CHANGE_KEYS, before, after, strict=True) if old != new]
+    if participants_changed:
+        keys.append("participants")
+    return list(dict.fromkeys(keys))
 
 
 def bump_series(appointment: Appointment) -> None:
@@ -335,5 +354,6 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
     appointment.refresh_from_db()
     announce_cancellation(appointment=appointment)
     retire_rooms(appointment=appointment)
+    record_consults(action=Action.CONSULT_CANCELLED, actor=cancelled_by, appointments=[appointment])
     announce(appointment, "cancelled")
     return appointment

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.services import Action, record_consults
 from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
 from videoproviders.services import room_for_start
@@ -100,6 +101,8 @@ def send_waiting_message(*, appointment: Appointment, sender: User, text: str) -
     if appointment.is_cancelled:
         raise ValidationError({"text": _("This consult has been cancelled.")})
     message = WaitingMessage.objects.create(appointment=appointment, sender=sender, text=text)
+    # The text itself stays out of the log: it may say something about the client.
+    record_consults(action=Action.WAITING_MESSAGE, actor=sender, appointments=[appointment])
     announce(appointment, "message")
     return message
 
@@ -122,6 +125,7 @@ def start_consult(*, appointment: Appointment, user: User) -> str:
     Appointment.objects.filter(pk=appointment.pk, started_at__isnull=True).update(started_at=now, updated_at=now)
     # Starting again after an end re-opens the consult.
     Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=False).update(ended_at=None, updated_at=now)
+    record_consults(action=Action.CONSULT_STARTED, actor=user, appointments=[appointment])
     # The waiting clients' pages fetch their state on this event and go into the room.
     announce(appointment, "started")
     return room.host_url
@@ -134,5 +138,6 @@ def end_consult(*, appointment: Appointment, user: User) -> None:
     if appointment.started_at is None:
         raise ValidationError(_("This consult has not started."), code="not_started")
     now = timezone.now()
-    Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=True).update(ended_at=now, updated_at=now)
+    if Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=True).update(ended_at=now, updated_at=now):
+        record_consults(action=Action.CONSULT_ENDED, actor=user, appointments=[appointment])
     announce(appointment, "ended")

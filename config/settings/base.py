@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "waitingroom",
     "videoproviders",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.OrganisationTimezoneMiddleware",
+    "audit.context.AuditContextMiddleware",
     "accounts.middleware.SecondStepMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",

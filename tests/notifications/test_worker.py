@@ -125,7 +125,7 @@ def test_every_message_arrives_once_although_the_worker_is_killed_half_way(tmp_p
         assert arrived_before_kill < MESSAGES, "the worker finished before it was killed; nothing was tested"
 
         worker = _start_worker(tmp_path, redis_url, port)
-        _wait(lambda: not Notification.objects.exclude(status=DeliveryStatus.SENT).exists(), 90, "every row sent")
+        _wait(lambda: not Notification.objects.exclude(status=DeliveryStatus.SENT).exists(), 240, "every row sent")
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)

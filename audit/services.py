@@ -1,0 +1,80 @@
+"""Writing the audit log. Called by the services that do the things it records, inside their transaction,
+so an action and its record are saved together or not at all."""
+
+from collections.abc import Iterable
+
+from django.db import models
+from django.utils import formats, timezone
+
+from .context import current_address
+from .models import Action, AuditEvent
+
+
+def record(
+    *,
+    action: str,
+    actor,
+    summary: str,
+    organisation_id: int | None,
+    obj: models.Model | None = None,
+    changes: Iterable[str] | str = (),
+) -> AuditEvent:
+    """Append one event; the address is that of the request being handled, if any."""
+    return AuditEvent.objects.create(
+        organisation_id=organisation_id,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=_name(actor),
+        ip_address=current_address.get(),
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(getattr(obj, "public_id", None) or getattr(obj, "pk", "") or "") if obj is not None else "",
+        summary=summary[:500],
+        changes=changes if isinstance(changes, str) else ",".join(changes),
+    )
+
+
+def _name(actor) -> str:
+    if actor is None:
+        return ""
+    if isinstance(actor, str):
+        return actor
+    return f"{actor.full_name} <{actor.email}>"
+
+
+def consult_summary(appointment) -> str:
+    """The consult without its clients: subject, time and agent."""
+    start = timezone.localtime(appointment.start, appointment.organisation.tzinfo)
+    when = formats.date_format(start, "Y-m-d H:i")
+    return f"{appointment.subject} · {when} · {appointment.agent.full_name}"
+
+
+def record_consults(*, action: str, actor, appointments: Iterable, changes: Iterable[str] = ()) -> None:
+    """One event for a change to one consult or to several sessions of a series at once."""
+    appointments = list(appointments)
+    if not appointments:
+        return
+    first = appointments[0]
+    summary = consult_summary(first)
+    if len(appointments) > 1:
+        summary += f" (+{len(appointments) - 1})"
+    record(
+        action=action, actor=actor, summary=summary, organisation_id=first.organisation_id, obj=first, changes=changes
+    )
+
+
+def record_admin(*, request, action: str, obj: models.Model, message: str = "") -> AuditEvent:
+    """A change made in the admin to a setting, a user or an account (message: the admin's change message)."""
+    organisation_id = getattr(obj, "organisation_id", None)
+    if obj._meta.label_lower == "accounts.organisation":
+        organisation_id = obj.pk
+    return record(
+        action=action,
+        actor=request.user,
+        summary=f"{obj._meta.verbose_name}: {obj}",
+        organisation_id=organisation_id or request.user.organisation_id,
+        obj=obj,
+        changes=message if isinstance(message, str) else "",
+    )
+
+
+__all__ = ["Action", "consult_summary", "record", "record_admin", "record_consults"]
