@@ -42,7 +42,7 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
             },
         ),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
-        (_("Security"), {"fields": ["require_mfa"]}),
+        (_("Security and privacy"), {"fields": ["require_mfa", "retention_days"]}),
     ]
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:

@@ -13,6 +13,14 @@ class VideoconsultAdminSite(admin.AdminSite):
     site_header = _("Videoconsult administration")
     site_title = _("Videoconsult admin")
     index_title = _("Organisation settings")
+    index_template = "admin/videoconsult_index.html"
+
+    def get_urls(self):
+        from django.urls import path
+
+        from privacy.views import erase_person
+
+        return [path("privacy/erase/", self.admin_view(erase_person), name="privacy-erase"), *super().get_urls()]
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -68,6 +68,15 @@ class Organisation(models.Model):
         _("require two-factor authentication"),
         default=False,
         help_text=_("Everyone of the organisation sets up an authenticator app at their next login."),
+    )
+    retention_days = models.PositiveIntegerField(
+        _("keep clients' personal data for (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_(
+            "Days after a consult's end before its clients' names, addresses, numbers and messages are erased. "
+            "Counts and wait times remain."
+        ),
     )
 
     class Meta:

@@ -6,7 +6,7 @@ from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin, is_plat
 from accounts.admin_site import admin_site
 from accounts.models import Role, User
 
-from .models import Notification, ReminderRule
+from .models import Notification, ReminderRule, SmsOptOut
 
 
 @admin.register(ReminderRule, site=admin_site)
@@ -40,3 +40,11 @@ class NotificationAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin
     search_fields = ["to", "appointment__subject"]
     date_hierarchy = "send_after"
     list_select_related = ["appointment"]
+
+
+@admin.register(SmsOptOut, site=admin_site)
+class SmsOptOutAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
+    """Numbers that replied STOP. Only the person can undo it, by replying START."""
+
+    list_display = ["phone", "created_at"]
+    search_fields = ["phone"]

@@ -64,6 +64,7 @@ class Reason(models.TextChoices):
     SUPERSEDED = "superseded", _("Replaced by a newer message.")
     CONSULT_CANCELLED = "consult_cancelled", _("The consult was cancelled.")
     TOO_LATE = "too_late", _("The consult had already started.")
+    ERASED = "erased", _("The recipient's personal data was erased.")
     UNKNOWN = "unknown", _("The message could not be delivered.")
 
 
@@ -220,3 +221,23 @@ class ReminderRule(models.Model):
         if self.unit == OffsetUnit.HOURS:
             return ngettext("%(n)d hour", "%(n)d hours", self.amount) % {"n": self.amount}
         return ngettext("%(n)d minute", "%(n)d minutes", self.amount) % {"n": self.amount}
+
+
+class SmsOptOut(models.Model):
+    """A mobile number that replied STOP to an SMS of this organisation: it gets no SMS from it again, until
+    it replies START. Kept when a person's other data is erased, so the wish is still honoured."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    phone = models.CharField(_("mobile number"), max_length=20)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("SMS opt-out")
+        verbose_name_plural = _("SMS opt-outs")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "phone"], name="sms_opt_out_unique")]
+
+    def __str__(self) -> str:
+        return self.phone

@@ -31,6 +31,7 @@ from .models import (
     ReminderRule,
     recipient_key,
 )
+from .optout import opt_out, opted_out_numbers
 
 # Statuses that mean the recipient has (or may have) received a message from us.
 REACHED_STATUSES = (DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
@@ -326,6 +327,8 @@ def _deliver(notification: Notification, now: datetime) -> tuple[str, str]:
     from .sms import get_sms_backend
     from .texts import render_sms
 
+    if opted_out_numbers(organisation_id=notification.organisation_id, phones=[notification.to]):
+        raise DeliveryError("The recipient replied STOP to an earlier SMS.", permanent=True, reason=Reason.OPTED_OUT)
     body = render_sms(build_content(notification))
     # An SMS that Twilio could not deliver before the link expires is of no use to anyone.
     valid_for = int((notification.appointment.link_expires_at - now).total_seconds())
@@ -376,6 +379,9 @@ def _finish(notification_id: int, **fields) -> None:
 
 
 def _record_failure(notification: Notification, error: DeliveryError) -> str:
+    if error.reason == Reason.OPTED_OUT and notification.channel == MessageChannel.SMS:
+        # Twilio refused because the number opted out there: remember it, so no booking offers SMS again.
+        opt_out(organisation_id=notification.organisation_id, phone=notification.to)
     if error.permanent or notification.attempts >= MAX_ATTEMPTS:
         _finish(notification.pk, status=DeliveryStatus.FAILED, reason=error.reason, last_error=error.message[:500])
         return DeliveryStatus.FAILED

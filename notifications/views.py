@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .models import DeliveryStatus
+from .optout import record_reply
 from .selectors import failed_messages, get_failed_message
 from .sms import get_sms_backend
 from .sms.twilio import callback_reason
@@ -56,3 +57,16 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     )
     # Twilio only needs a 2xx; an unknown message id is answered the same so it is not retried.
     return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """Replies to our SMS (Twilio's incoming-message webhook): STOP and START are acted on, the rest ignored."""
+    url = settings.SITE_URL + request.get_full_path()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not get_sms_backend().is_valid_callback(url=url, params=request.POST, signature=signature):
+        return HttpResponseForbidden("Invalid signature.")
+    record_reply(from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""))
+    # An empty TwiML answer: no reply of our own (Twilio confirms STOP to the sender itself).
+    return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")

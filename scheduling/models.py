@@ -190,6 +190,9 @@ class Participant(models.Model):
     token = models.CharField(max_length=64, unique=True, default=new_join_token, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    # Name, address and number were erased (retention period passed, or the person asked); the row stays
+    # for the figures (counts, wait times).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ParticipantQuerySet.as_manager()
@@ -200,10 +203,12 @@ class Participant(models.Model):
         ordering = ["position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(channel=Channel.EMAIL) | ~Q(email=""), name="participant_email_channel_has_email"
+                condition=~Q(channel=Channel.EMAIL) | ~Q(email="") | Q(erased_at__isnull=False),
+                name="participant_email_channel_has_email",
             ),
             models.CheckConstraint(
-                condition=~Q(channel=Channel.SMS) | Q(phone__startswith="+"), name="participant_sms_channel_has_phone"
+                condition=~Q(channel=Channel.SMS) | Q(phone__startswith="+") | Q(erased_at__isnull=False),
+                name="participant_sms_channel_has_phone",
             ),
         ]
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from accounts.selectors import bookable_teams, is_agent_of_team
 from audit.services import Action, record_consults
+from notifications.optout import opted_out_numbers
 from notifications.services import announce_booking, announce_cancellation, announce_update
 from videoproviders.services import plan_room, replan_room, retire_rooms
 from waitingroom.events import announce, publish, team_channel
@@ -110,6 +111,21 @@ def _clean_participants(participants: Sequence[ParticipantInput]) -> tuple[list[
     return cleaned, errors
 
 
+def _opt_out_errors(rows: list[ParticipantInput], *, organisation_id: int) -> list[str]:
+    """SMS participants whose number replied STOP to this organisation: they cannot be invited by SMS."""
+    phones = [row.phone for row in rows if row.channel == Channel.SMS and row.phone]
+    stopped = opted_out_numbers(organisation_id=organisation_id, phones=phones)
+    return [
+        _(
+            "Participant %(number)d replied STOP to our SMS and gets no SMS from us any more. "
+            "Invite them by email or copy link."
+        )
+        % {"number": number}
+        for number, row in enumerate(rows, start=1)
+        if row.channel == Channel.SMS and row.phone in stopped
+    ]
+
+
 def schedule_errors(
     *, user: User, team: Team, agent: User, start: datetime, end: datetime, appointment: Appointment | None = None
 ) -> dict[str, list[str]]:
@@ -140,6 +156,7 @@ def _validate_booking(
 ) -> list[ParticipantInput]:
     errors = schedule_errors(user=user, team=team, agent=agent, start=start, end=end, appointment=appointment)
     cleaned, participant_errors = _clean_participants(participants)
+    participant_errors += _opt_out_errors(cleaned, organisation_id=team.organisation_id)
     if participant_errors:
         errors["participants"] = participant_errors
     if errors:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "videoproviders",
     "notifications",
     "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +231,11 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": NOTIFICATION_SWEEP_SECONDS},
     "video-rooms-sweep": {"task": "videoproviders.sweep", "schedule": VIDEO_ROOM_SWEEP_SECONDS},
+    # Clients' personal data past each organisation's retention period, erased every night.
+    "privacy-retention": {
+        "task": "privacy.erase_expired",
+        "schedule": crontab(hour=env.int("RETENTION_HOUR_UTC", default=2), minute=30),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

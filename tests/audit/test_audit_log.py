@@ -87,6 +87,7 @@ def test_admin_changes_to_branding_rules_and_users_are_recorded(client, organisa
         "invitation_text_en": "",
         "contact_email": "",
         "contact_phone": "",
+        "retention_days": 90,
     }
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
     assert client.post(url, data, REMOTE_ADDR="192.0.2.44").status_code == 302

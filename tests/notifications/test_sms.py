@@ -1,11 +1,7 @@
 """SMS: the texts, the Twilio backend against a local fake Twilio, and Twilio's signed status callbacks."""
 
 import base64
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -17,54 +13,7 @@ from notifications.models import DeliveryStatus, Notification, Reason
 from notifications.sms import build_sms_backend, get_sms_backend
 from notifications.texts import is_gsm7, segments
 
-from .conftest import sms_participant
-
-ACCOUNT_SID = "AC" + "1" * 32
-AUTH_TOKEN = "fake-auth-token"
-
-
-class FakeTwilio(BaseHTTPRequestHandler):
-    """Answers POST /2010-04-01/Accounts/<sid>/Messages.json as Twilio does, and remembers each request."""
-
-    requests: list[dict] = []
-    answers: list[tuple[int, dict]] = []
-
-    def do_POST(self):
-        length = int(self.headers["Content-Length"])
-        form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
-        self.requests.append({"path": self.path, "auth": self.headers["Authorization"], "form": form})
-        status, body = self.answers.pop(0) if self.answers else (201, {})
-        body = {"sid": f"SM{len(self.requests):032d}", "status": "queued", **body}
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def twilio(settings):
-    FakeTwilio.requests, FakeTwilio.answers = [], []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeTwilio)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.SMS_BACKEND = {
-        "BACKEND": "notifications.sms.twilio.TwilioBackend",
-        "OPTIONS": {
-            "account_sid": ACCOUNT_SID,
-            "auth_token": AUTH_TOKEN,
-            "from_number": "+3197010000000",
-            "timeout": 5,
-            "api_url": f"http://127.0.0.1:{server.server_port}",
-        },
-    }
-    yield FakeTwilio
-    server.shutdown()
-    server.server_close()
+from .conftest import ACCOUNT_SID, AUTH_TOKEN, sms_participant
 
 
 def test_twilio_gets_the_fields_and_basic_auth_it_expects(twilio, settings, book):
