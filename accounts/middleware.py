@@ -57,3 +57,36 @@ class SecondStepMiddleware:
             name = "accounts:mfa-setup" if step == SETUP else "accounts:mfa-verify"
             return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+SEEN_AT = "seen_at"
+
+
+def start_activity_clock(sender, request: HttpRequest, user, **kwargs) -> None:
+    request.session[SEEN_AT] = int(timezone.now().timestamp())
+
+
+class IdleTimeoutMiddleware:
+    """Logs a signed-in user out after SESSION_IDLE_MINUTES without a request, as a screen lock would: a
+    practice's computer left open shows no client data for long. The time of the last request is written
+    at most once a minute, so pages that poll do not write the session on every call."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.utils.translation import gettext as _
+
+        if request.user.is_authenticated:
+            now = int(timezone.now().timestamp())
+            seen = request.session.get(SEEN_AT)
+            if seen is not None and now - seen > settings.SESSION_IDLE_MINUTES * 60:
+                logout(request)
+                messages.info(request, _("You were logged out after a while without activity. Please log in again."))
+                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+            if seen is None or now - seen >= 60:
+                request.session[SEEN_AT] = now
+        return self.get_response(request)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.OrganisationTimezoneMiddleware",
     "audit.context.AuditContextMiddleware",
@@ -251,16 +255,44 @@ SECURE_HSTS_PRELOAD = _secure
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this long without a request (IdleTimeoutMiddleware), and in any case when the cookie,
+# renewed with each write, expires.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy: no inline script anywhere; styles from our stylesheet, the branding colour with a
+# nonce, and style attributes (the agenda positions its blocks with them). Frames only from the video service
+# whose rooms open inside the client's page (Whereby).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": env.list("CSP_FRAME_SRC", default=["https://*.whereby.com"]),
+        "frame-ancestors": [NONE],
+        # Online consult is a form whose answer redirects to the video room, and browsers check that redirect
+        # against form-action; a personal room may be on any https host.
+        "form-action": [SELF, "https:"],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "config.logging.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Twilio logs every request with its phone number and text at INFO; those are clients' data.
     "loggers": {
+        # uvicorn's access log prints paths, join tokens included: through the same filter.
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
+        # Twilio logs every request with its phone number and text at INFO; those are clients' data.
         "twilio.http_client": {"level": "WARNING"},
         # django-axes reports every login at INFO; lockouts are WARNING and stay visible.
         "axes": {"level": "WARNING"},

@@ -1,5 +1,6 @@
 import os
 import shutil
+import time
 from datetime import timedelta
 
 import pytest
@@ -49,13 +50,22 @@ def links_to_live_server(settings, live_server):
     settings.SITE_URL = live_server.url
 
 
+def watch_policy(page) -> list[str]:
+    """Collects what the Content-Security-Policy refused on the page; every browser test asserts it is nothing."""
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    return refused
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused = watch_policy(page)
     yield page
     context.close()
+    assert refused == []
 
 
 @pytest.fixture
@@ -63,8 +73,10 @@ def phone_page(browser, live_server):
     context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused = watch_policy(page)
     yield page
     context.close()
+    assert refused == []
 
 
 def log_in(page, email: str, password: str) -> None:
@@ -89,3 +101,13 @@ def consult(assistant, agent, team):
         message="See you soon.",
         participants=[ParticipantInput(name="Jan Peters", channel="link", language="en")],
     )
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression from the test until it is true. (Playwright's wait_for_function evaluates
+    its predicate with eval inside the page, which the Content-Security-Policy rightly refuses.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(50)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Purpose
 from scheduling.models import Appointment, Series, Status
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, wait_until
 from tests.factories import ReminderRuleFactory
 
 
@@ -35,7 +35,7 @@ def test_assistant_books_a_series_with_its_dates_shown_and_cancels_the_rest(
     page.check("input[name=repeat-repeat]")
     assert page.is_visible("[data-repeat-weekly]")
     page.fill("input[name=repeat-count]", "5")
-    page.wait_for_function("document.querySelectorAll('.series-preview__item').length === 5")
+    wait_until(page, "document.querySelectorAll('.series-preview__item').length === 5")
     items = page.locator(".series-preview__item")
     assert "09:00\u201309:30" in items.nth(0).inner_text()
     assert "Agent busy" in items.nth(2).inner_text() and busy.subject in items.nth(2).inner_text()
@@ -46,7 +46,7 @@ def test_assistant_books_a_series_with_its_dates_shown_and_cancels_the_rest(
     assert page.is_hidden("[data-repeat-weekly]")
     page.select_option("select[name=repeat-frequency]", "WEEKLY")
     page.fill("input[name=repeat-count]", "6")
-    page.wait_for_function("document.querySelectorAll('.series-preview__item').length === 6")
+    wait_until(page, "document.querySelectorAll('.series-preview__item').length === 6")
 
     # The conflict must be confirmed; the dates were seen, so the save books.
     page.check(".series-preview input[name=confirm_conflicts]")

@@ -1,6 +1,6 @@
 """The live waiting room with two browsers: the agent's waiting room and the client's link."""
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, wait_until
 
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
 
@@ -17,7 +17,7 @@ def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page,
     phone_page.route("https://video.test/**", lambda route: route.fulfill(body="<h1>video room</h1>"))
     phone_page.goto(f"/join/{participant.token}/")
     page.locator(f"[data-participant='{participant.pk}'].person--waiting").wait_for()
-    page.wait_for_function("window.bells.length === 1")
+    wait_until(page, "window.bells.length === 1")
     assert page.evaluate("window.bells[0].participants") == [participant.pk]
 
     # The camera check works with the fake devices.
@@ -36,7 +36,7 @@ def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page,
     phone_page.goto("about:blank")
     page.locator(f"[data-participant='{participant.pk}']:not(.person--waiting)").wait_for()
     phone_page.goto(f"/join/{participant.token}/")
-    page.wait_for_function("window.bells.length === 2")
+    wait_until(page, "window.bells.length === 2")
 
     # Online consult: the agent goes to the host URL, the client to the participant URL of the same room.
     with page.expect_response(lambda r: "/start/" in r.url) as started:

@@ -17,7 +17,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
@@ -88,7 +88,7 @@ def test_the_live_waiting_room_across_two_server_processes(browser, app_url, age
     client_page.goto(f"/join/{participant.token}/")
     client_page.locator("[data-join][data-live=open]").wait_for()
     agent_page.locator(waiting).wait_for()
-    agent_page.wait_for_function("window.bells.length === 1")
+    wait_until(agent_page, "window.bells.length === 1")
 
     agent_page.click("details.balloon summary")
     agent_page.fill("details.balloon input[name=text]", "Two minutes, please")
@@ -98,7 +98,7 @@ def test_the_live_waiting_room_across_two_server_processes(browser, app_url, age
     client_page.goto("about:blank")  # closing the page closes its live connection
     agent_page.locator(waiting).wait_for(state="detached")
     client_page.goto(f"/join/{participant.token}/")
-    agent_page.wait_for_function("window.bells.length === 2")
+    wait_until(agent_page, "window.bells.length === 2")
 
     with agent_page.expect_response(lambda r: "/start/" in r.url) as started:
         agent_page.click("form.startform button")
