@@ -1,0 +1,246 @@
+"""Who gets in where: every URL pattern of the project, requested by every role. A URL that is not in the
+table below fails this test, so a new view cannot be added without deciding who may use it.
+
+Roles: anonymous; the consult's team's assistant; the consult's agent; the admin of another organisation;
+the consult's organisation's admin. Outcomes: ok (200), redirect (elsewhere than the login), login (sent
+to log in), denied (403 or 404: not told whether it exists), refused (400/403 for unsigned webhooks),
+unavailable (503: live streams need ASGI). What another organisation's admin gets back never contains
+the consult's subject or its client's name.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from notifications.models import DeliveryStatus, Notification
+from tests.factories import TeamFactory, admin_of
+from videoproviders.models import ServiceAccount
+
+ROLES = ["anonymous", "assistant", "agent", "other_admin", "admin"]
+SUBJECT = "Zeldzaam-onderwerp-7431"
+CLIENT = "Cliënt Vertrouwelijk"
+
+OK, R, L, D, X, U = "ok", "redirect", "login", "denied", "refused", "unavailable"
+
+# url name: (method, {role: outcome}) with the roles in the order of ROLES.
+ACCESS = {
+    "scheduling:dashboard": ("get", [L, OK, OK, OK, OK]),
+    "scheduling:agenda": ("get", [L, OK, OK, OK, OK]),
+    "scheduling:appointment-create": ("get", [L, OK, D, OK, OK]),
+    "scheduling:series-preview": ("post", [L, OK, D, OK, OK]),
+    "scheduling:appointment-detail": ("get", [L, OK, OK, D, OK]),
+    "scheduling:appointment-edit": ("get", [L, OK, D, D, OK]),
+    "scheduling:appointment-cancel": ("get", [L, OK, D, D, OK]),
+    "accounts:login": ("get", [OK, R, R, R, R]),
+    "accounts:mfa-verify": ("get", [L, R, R, R, R]),
+    "accounts:mfa-setup": ("get", [L, OK, OK, OK, OK]),
+    "accounts:security": ("get", [L, OK, OK, OK, OK]),
+    "accounts:mfa-backup-codes": ("post", [L, R, R, R, R]),
+    "accounts:mfa-disable": ("post", [L, "bad", "bad", "bad", "bad"]),
+    "accounts:logout": ("post", [R, R, R, R, R]),
+    "accounts:password-change": ("get", [L, OK, OK, OK, OK]),
+    "accounts:password-change-done": ("get", [L, OK, OK, OK, OK]),
+    "accounts:password-reset": ("get", [OK, OK, OK, OK, OK]),
+    "accounts:password-reset-done": ("get", [OK, OK, OK, OK, OK]),
+    "accounts:password-reset-confirm": ("get", [OK, OK, OK, OK, OK]),
+    "accounts:password-reset-complete": ("get", [OK, OK, OK, OK, OK]),
+    "notifications:failed-list": ("get", [L, OK, OK, OK, OK]),
+    "notifications:resend": ("post", [L, R, D, D, R]),
+    "notifications:twilio-status": ("post", [X, X, X, X, X]),
+    "notifications:twilio-inbound": ("post", [X, X, X, X, X]),
+    "waitingroom:join": ("get", [OK, OK, OK, OK, OK]),
+    "waitingroom:presence": ("post", [OK, OK, OK, OK, OK]),
+    "waitingroom:leave": ("post", [OK, OK, OK, OK, OK]),
+    "waitingroom:client-events": ("get", [U, U, U, U, U]),
+    # Streams answer only under ASGI (the test client is WSGI); there an anonymous request gets 403, which
+    # tests/waitingroom/test_live_events.py checks.
+    "waitingroom:agent-events": ("get", [U, U, U, U, U]),
+    "waitingroom:waiting-room": ("get", [L, OK, OK, OK, OK]),
+    "waitingroom:waiting-room-state": ("get", [L, OK, OK, OK, OK]),
+    "waitingroom:start": ("post", [L, D, R, D, D]),
+    "waitingroom:end": ("post", [L, R, R, D, R]),
+    "waitingroom:message": ("post", [L, R, R, D, R]),
+    "videoproviders:whereby-webhook": ("post", [X, X, X, X, X]),
+    "set_language": ("post", [R, R, R, R, R]),
+    "javascript-catalog": ("get", [OK, OK, OK, OK, OK]),
+    "media": ("get", [D, D, D, D, D]),
+    # The admin: its index, and the erasure page and audit export added to it (models are walked below).
+    "admin:index": ("get", [L, L, L, OK, OK]),
+    "admin:privacy-erase": ("get", [L, L, L, OK, OK]),
+    "admin:audit_auditevent_export": ("get", [L, L, L, OK, OK]),
+}
+
+
+PUBLIC_BY_TOKEN = {"waitingroom:join", "waitingroom:presence", "waitingroom:leave", "waitingroom:client-events"}
+
+
+def _names(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}" if pattern.name else "media"
+
+
+def _site_names() -> set[str]:
+    names = set(_names(get_resolver().url_patterns))
+    # Admin model pages are walked model by model in the tests below.
+    return {n for n in names if not n.startswith("admin:") or n in ACCESS}
+
+
+def test_every_url_pattern_has_a_rule():
+    missing = sorted(_site_names() - set(ACCESS))
+    assert missing == [], f"add these URL names to ACCESS in {__file__}: {missing}"
+
+
+@pytest.fixture
+def world(db, django_capture_on_commit_callbacks):
+    """A consult starting in an hour in one organisation, with everything the URLs need; a second
+    organisation with its own admin and team."""
+    from scheduling.services import ParticipantInput, book_appointment
+    from tests.factories import agent_of, assistant_of
+
+    team = TeamFactory()
+    assistant = assistant_of(team, full_name="Anna Assistant")
+    agent = agent_of(team, full_name="Dr. Alex Agent")
+    admin = admin_of(team.organisation, full_name="Ada Admin")
+    other = TeamFactory()
+    start = timezone.now() + timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book_appointment(
+            booked_by=assistant,
+            team=team,
+            agent=agent,
+            start=start,
+            end=start + timedelta(minutes=30),
+            subject=SUBJECT,
+            message="Welkom",
+            participants=[ParticipantInput(name=CLIENT, channel="email", language="nl", email="vc@example.org")],
+        )
+    participant = appointment.participants.get()
+    failed = Notification.objects.filter(appointment=appointment, participant=participant).first()
+    Notification.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, reason="mailbox_refused")
+    account = ServiceAccount.objects.create(
+        organisation=team.organisation, provider="whereby", secret="k" * 30, webhook_secret="w" * 30
+    )
+    users = {
+        "anonymous": None,
+        "assistant": assistant,
+        "agent": agent,
+        "other_admin": admin_of(other.organisation, full_name="Otto Other"),
+        "admin": admin,
+    }
+    kwargs = {
+        "public_id": appointment.public_id,
+        "token": participant.token,
+        "account_id": account.public_id,
+    }
+    return {"users": users, "kwargs": kwargs, "notification": failed, "appointment": appointment}
+
+
+def _url(name: str, world) -> str:
+    if name == "media":
+        return "/media/nothing-here.png"
+    if name == "notifications:resend":
+        return reverse(name, args=[world["notification"].public_id])
+    if name == "accounts:password-reset-confirm":
+        return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        # The URL takes an argument: the consult's public id, the client's token or the video account's id.
+        for key in ("public_id", "token", "account_id"):
+            try:
+                return reverse(name, kwargs={key: world["kwargs"][key]})
+            except NoReverseMatch:
+                continue
+    raise AssertionError(f"no arguments found for {name}")
+
+
+def _outcome(response) -> str:
+    code = response.status_code
+    if code in (200, 204):
+        return OK
+    if code in (301, 302, 303):
+        login = response["Location"].startswith((reverse("accounts:login"), reverse("admin:login")))
+        return L if login else R
+    if (
+        code in (403, 404, 405)
+        and response.request["REQUEST_METHOD"] == "POST"
+        and "hooks/" in response.request["PATH_INFO"]
+    ):
+        return X
+    if code == 400 and "hooks/" in response.request["PATH_INFO"]:
+        return X
+    if code == 400:
+        return "bad"
+    if code in (403, 404):
+        return D
+    if code == 503:
+        return U
+    return str(code)
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_who_gets_in(client, world, name):
+    method, expected = ACCESS[name]
+    url = _url(name, world)
+    outcomes = {}
+    for role in ROLES:
+        client.logout()
+        user = world["users"][role]
+        if user is not None:
+            client.force_login(user)
+        data = {"text": "Running late", "language": "en", "next": "/"} if method == "post" else None
+        response = getattr(client, method)(url, data)
+        outcomes[role] = _outcome(response)
+        # A join link is a key: whoever holds it sees the consult; every other page must not show it.
+        if (
+            role == "other_admin"
+            and name not in PUBLIC_BY_TOKEN
+            and response.get("Content-Type", "").startswith("text/")
+        ):
+            body = b"".join(response) if response.streaming else response.content
+            assert SUBJECT.encode() not in body and CLIENT.encode() not in body, (
+                f"{name} shows another organisation's consult"
+            )
+    assert outcomes == dict(zip(ROLES, expected, strict=True))
+
+
+def _registered_models():
+    from accounts.admin_site import admin_site
+
+    return sorted(admin_site._registry.items(), key=lambda item: item[0]._meta.label)
+
+
+@pytest.mark.parametrize(("model", "model_admin"), _registered_models(), ids=lambda v: getattr(v, "__name__", ""))
+def test_admin_pages_of_every_model(client, world, model, model_admin):
+    """Lists and the change page of an object of the consult's organisation: only admins reach the admin;
+    another organisation's admin sees neither the object nor its data."""
+    organisation = world["appointment"].organisation
+    path = getattr(model_admin, "organisation_path", "organisation")
+    own = model._default_manager.filter(**{path: organisation.pk}).first()
+    info = model._meta.app_label, model._meta.model_name
+    changelist = reverse("admin:{}_{}_changelist".format(*info))
+    change = reverse("admin:{}_{}_change".format(*info), args=[own.pk]) if own is not None else None
+    expected = {
+        "anonymous": (L, L),
+        "assistant": (L, L),
+        "agent": (L, L),
+        "other_admin": (OK, R),  # the admin answers an object it does not show with a redirect to its index
+        "admin": (OK, OK),
+    }
+    for role in ROLES:
+        client.logout()
+        if world["users"][role] is not None:
+            client.force_login(world["users"][role])
+        listed = client.get(changelist)
+        outcomes = [_outcome(listed)]
+        if role == "other_admin":
+            assert SUBJECT.encode() not in listed.content and CLIENT.encode() not in listed.content
+        if change is not None:
+            outcomes.append(_outcome(client.get(change)))
+        assert tuple(outcomes) == expected[role][: len(outcomes)], (role, outcomes)
