@@ -39,6 +39,7 @@ from .services import (
     bump_series,
     cancel_appointment,
     changed_keys,
+    one_line,
     update_appointment,
 )
 
@@ -178,7 +179,7 @@ def book_series(
             booked_by=booked_by,
             start=occurrence,
             end=occurrence + duration,
-            subject=subject.strip(),
+            subject=one_line(subject),
             message=message.strip(),
             series=series,
             recurrence_id=occurrence,
@@ -350,7 +351,7 @@ def _update_sessions(
     anchor_before = before[targets[0].pk]
     for target in targets:
         target.team, target.agent, target.start = team, agent, moved[target.pk]
-        target.end, target.subject, target.message = moved[target.pk] + duration, subject.strip(), message.strip()
+        target.end, target.subject, target.message = moved[target.pk] + duration, one_line(subject), message.strip()
     positions = {p.pk: p.position for p in appointment.participants.active()}
     results, any_change = {}, False
     for target in targets:

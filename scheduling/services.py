@@ -62,6 +62,12 @@ class StaleAppointmentError(ValidationError):
         )
 
 
+def one_line(text: str) -> str:
+    """Names and subjects are one line: line breaks and tabs become spaces, so a name can never start a new
+    line in an email, a calendar invite or an SMS."""
+    return " ".join(text.split())
+
+
 def _validate_times(*, start: datetime, end: datetime, check_past: bool) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if end <= start:
@@ -100,7 +106,7 @@ def _clean_participants(participants: Sequence[ParticipantInput]) -> tuple[list[
                 errors.append(_("Participant %(number)d: %(error)s") % {"number": number, "error": error.messages[0]})
         cleaned.append(
             ParticipantInput(
-                name=row.name.strip(),
+                name=one_line(row.name),
                 channel=row.channel,
                 language=row.language,
                 email=row.email.strip().lower(),
@@ -211,7 +217,7 @@ def book_appointment(
         booked_by=booked_by,
         start=start,
         end=end,
-        subject=subject.strip(),
+        subject=one_line(subject),
         message=message.strip(),
     )
     participants = Participant.objects.bulk_create([_participant(appointment, row, i) for i, row in enumerate(cleaned)])
@@ -265,7 +271,7 @@ def update_appointment(
         agent=agent,
         start=start,
         end=end,
-        subject=subject.strip(),
+        subject=one_line(subject),
         message=message.strip(),
         sequence=F("sequence") + 1,
         updated_at=timezone.now(),
