@@ -5,5 +5,8 @@ def organisation(request: HttpRequest) -> dict:
     """The branding of the signed-in user's organisation, for the page chrome."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"organisation": None}
-    return {"organisation": user.organisation}
+        return {"organisation": None, "signed_in": False}
+    # Between password and second step the user is not in yet: no menu of pages they cannot open.
+    from .mfa import MFA_SESSION_KEY
+
+    return {"organisation": user.organisation, "signed_in": not request.session.get(MFA_SESSION_KEY)}

@@ -195,3 +195,9 @@ def test_the_admin_has_no_login_of_its_own_that_would_skip_the_code(client, orga
     response = client.post(LOGIN, {"username": admin.email, "password": password, "next": "/admin/"})
     assert response["Location"].startswith(reverse("accounts:mfa-verify"))
     assert client.get("/admin/")["Location"].startswith(reverse("accounts:mfa-verify"))
+
+
+def test_between_password_and_code_the_menu_of_pages_is_not_shown(client, assistant, password, enrolled):
+    log_in(client, assistant, password)
+    page = client.get(reverse("accounts:mfa-verify")).content.decode()
+    assert 'class="mainnav"' not in page and 'class="usermenu"' not in page
