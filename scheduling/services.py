@@ -5,6 +5,7 @@ a task that calls these functions cannot bypass it. Errors are ValidationErrors 
 concern (start, end, team, agent, participants), so a form can show them next to that field.
 """
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,9 +64,11 @@ class StaleAppointmentError(ValidationError):
 
 
 def one_line(text: str) -> str:
-    """Names and subjects are one line: line breaks and tabs become spaces, so a name can never start a new
-    line in an email, a calendar invite or an SMS."""
-    return " ".join(text.split())
+    """Names, subjects and short messages are one line: line breaks and tabs become spaces and other control
+    characters (NUL, which PostgreSQL refuses, among them) go, so a name can never start a new line in an
+    email, a calendar invite or an SMS."""
+    printable = "".join(char if unicodedata.category(char) != "Cc" else " " for char in text)
+    return " ".join(printable.split())
 
 
 def _validate_times(*, start: datetime, end: datetime, check_past: bool) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """What a join link leads to. Every request re-checks expiry and cancellation."""
 
 import enum
+import re
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
@@ -19,8 +20,15 @@ class LinkState(enum.Enum):
     CANCELLED = "cancelled"
 
 
+# Tokens are URL-safe base64 (scheduling.models.new_join_token); anything else is not looked up at all, so
+# no stray byte (PostgreSQL refuses NUL in a query) reaches the database.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 def participant_for_token(*, token: str) -> Participant | None:
     """The participant whose link this is, with consult, agent and organisation; None for an unknown token."""
+    if not _TOKEN.fullmatch(token):
+        return None
     return (
         Participant.objects.active()
         .select_related("appointment__organisation", "appointment__agent")

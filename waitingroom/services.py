@@ -16,6 +16,7 @@ from accounts.models import User
 from audit.services import Action, record_consults
 from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
+from scheduling.services import one_line
 from videoproviders.services import room_for_start
 
 from .events import announce, publish, team_channel
@@ -91,7 +92,7 @@ def send_waiting_message(*, appointment: Appointment, sender: User, text: str) -
     """A short message to the clients of a consult, shown on their waiting page."""
     if not can_message(user=sender, appointment=appointment):
         raise PermissionDenied("This user may not message the clients of this consult.")
-    text = " ".join(text.split())
+    text = one_line(text)
     if not text:
         raise ValidationError({"text": _("Type a message first.")})
     if len(text) > WaitingMessage.MAX_LENGTH:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from audit.models import AuditEvent
 from notifications.models import Notification
 from scheduling.models import Appointment, Participant
+from scheduling.services import one_line
 from videoproviders.models import VideoRoom
 from waitingroom.models import WaitingMessage
 
@@ -154,7 +155,7 @@ def test_the_message_to_waiting_clients_never_fails(assistant_client, book):
         written = WaitingMessage.objects.count() - before
         assert written == (1 if response.status_code == 200 else 0)
         if written:
-            assert WaitingMessage.objects.latest("pk").text == " ".join(message.split())
+            assert WaitingMessage.objects.latest("pk").text == one_line(message)
 
     run()
 
