@@ -41,6 +41,7 @@ from .services import (
     changed_keys,
     one_line,
     update_appointment,
+    validate_change,
 )
 
 
@@ -264,35 +265,12 @@ def update_series(
     """Change a session, or it and the series' other sessions ahead. A new time moves each by the same
     amount on the local clock; agent, team, texts and participants become the same for all. Each person
     gets one message for the whole change. Returns the changed sessions."""
+    changes = {"team": team, "agent": agent, "start": start, "end": end, "subject": subject, "message": message}
+    common = {"appointment": appointment, "changed_by": changed_by, "expected_sequence": expected_sequence}
     if scope == Scope.THIS or appointment.series_id is None:
-        return [
-            update_appointment(
-                appointment=appointment,
-                changed_by=changed_by,
-                expected_sequence=expected_sequence,
-                team=team,
-                agent=agent,
-                start=start,
-                end=end,
-                subject=subject,
-                message=message,
-                participants=participants,
-                allow_conflicts=allow_conflicts,
-            )
-        ]
+        return [update_appointment(**common, **changes, participants=participants, allow_conflicts=allow_conflicts)]
     return _update_sessions(
-        appointment=appointment,
-        changed_by=changed_by,
-        expected_sequence=expected_sequence,
-        scope=scope,
-        team=team,
-        agent=agent,
-        start=start,
-        end=end,
-        subject=subject,
-        message=message,
-        participants=participants,
-        allow_conflicts=allow_conflicts,
+        **common, **changes, scope=scope, participants=participants, allow_conflicts=allow_conflicts
     )
 
 
@@ -312,19 +290,15 @@ def _update_sessions(
     participants: Sequence[ParticipantInput],
     allow_conflicts: bool,
 ) -> list[Appointment]:
-    if not can_manage(user=changed_by, appointment=appointment):
-        raise PermissionDenied("This user may not change this consult.")
-    if appointment.is_cancelled:
-        raise ValidationError(_("This consult has been cancelled and can no longer be changed."), code="cancelled")
-    cleaned = _validate_booking(
-        user=changed_by,
+    cleaned = validate_change(
+        appointment=appointment,
+        changed_by=changed_by,
         team=team,
         agent=agent,
         start=start,
         end=end,
         participants=participants,
         allow_conflicts=True,  # checked below over every session at once
-        appointment=appointment,
     )
     targets = series_targets(appointment=appointment, scope=scope)
     tz = appointment.organisation.tzinfo

@@ -231,6 +231,34 @@ def book_appointment(
     return appointment
 
 
+def validate_change(
+    *,
+    appointment: Appointment,
+    changed_by: User,
+    team: Team,
+    agent: User,
+    start: datetime,
+    end: datetime,
+    participants: Sequence[ParticipantInput],
+    allow_conflicts: bool,
+) -> list[ParticipantInput]:
+    """The checks of any change to a consult (one, or several sessions of a series); the cleaned rows."""
+    if not can_manage(user=changed_by, appointment=appointment):
+        raise PermissionDenied("This user may not change this consult.")
+    if appointment.is_cancelled:
+        raise ValidationError(_("This consult has been cancelled and can no longer be changed."), code="cancelled")
+    return _validate_booking(
+        user=changed_by,
+        team=team,
+        agent=agent,
+        start=start,
+        end=end,
+        participants=participants,
+        allow_conflicts=allow_conflicts,
+        appointment=appointment,
+    )
+
+
 @transaction.atomic
 def update_appointment(
     *,
@@ -251,19 +279,15 @@ def update_appointment(
     `expected_sequence` is the sequence the editor saw: if someone saved in between, nothing is written
     and StaleAppointmentError says so.
     """
-    if not can_manage(user=changed_by, appointment=appointment):
-        raise PermissionDenied("This user may not change this consult.")
-    if appointment.is_cancelled:
-        raise ValidationError(_("This consult has been cancelled and can no longer be changed."), code="cancelled")
-    cleaned = _validate_booking(
-        user=changed_by,
+    cleaned = validate_change(
+        appointment=appointment,
+        changed_by=changed_by,
         team=team,
         agent=agent,
         start=start,
         end=end,
         participants=participants,
         allow_conflicts=allow_conflicts,
-        appointment=appointment,
     )
     before = (appointment.team_id, appointment.agent_id, appointment.start, appointment.end)
     before += (appointment.subject, appointment.message)
