@@ -116,6 +116,13 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # The unique constraint names the organisation, which the admin's form does not show, so Django's
+        # own unique check skips it; without this the save would end in a database error.
+        twins = Team.objects.filter(organisation_id=self.organisation_id, name__iexact=self.name).exclude(pk=self.pk)
+        if self.organisation_id and twins.exists():
+            raise ValidationError({"name": _("The organisation already has a team with this name.")})
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True

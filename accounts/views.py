@@ -25,12 +25,21 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
-        step = mfa.second_step(self.request.user)
+        user = self.request.user
+        step = mfa.second_step(user)
         mfa.mark_pending(self.request.session, step)
-        if step is None:
-            return response
-        name = "accounts:mfa-setup" if step == mfa.SETUP else "accounts:mfa-verify"
-        return redirect(f"{reverse(name)}?{urlencode({'next': self.get_success_url()})}")
+        if step is not None:
+            name = "accounts:mfa-setup" if step == mfa.SETUP else "accounts:mfa-verify"
+            response = redirect(f"{reverse(name)}?{urlencode({'next': self.get_success_url()})}")
+        # The pages speak the user's own language from the login on (the NL/EN button still switches).
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            samesite="Lax",
+        )
+        return response
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -35,6 +35,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Sequence(lambda n: f"User {n}")
     organisation = factory.SubFactory(OrganisationFactory)
+    # The suite reads English (LANGUAGE_CODE in the test settings); the login switches to the user's language.
+    language = "en"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -81,3 +81,12 @@ def test_superuser_sees_everything(client, db):
     AppointmentFactory()
     AppointmentFactory()
     assert client.get(reverse("admin:scheduling_appointment_changelist")).context["cl"].result_count == 2
+
+
+def test_a_second_team_with_the_same_name_is_refused_with_a_message(org_admin_client, organisation, team):
+    response = org_admin_client.post(reverse("admin:accounts_team_add"), {"name": team.name.upper()})
+    assert response.status_code == 200
+    assert "The organisation already has a team with this name." in response.content.decode()
+    other = TeamFactory()
+    # Another organisation may use the name.
+    assert org_admin_client.post(reverse("admin:accounts_team_add"), {"name": other.name}).status_code == 302

@@ -63,3 +63,20 @@ def test_language_switch_changes_page_language(assistant_client):
     assert "Overzicht" in assistant_client.get(reverse("scheduling:dashboard")).content.decode()
     assistant_client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Overview" in assistant_client.get(reverse("scheduling:dashboard")).content.decode()
+
+
+def test_after_login_the_pages_speak_the_users_language(client, assistant, password):
+    assistant.language = "en"
+    assistant.save()
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": assistant.email, "password": password},
+        headers={"accept-language": "nl"},
+        follow=True,
+    )
+    assert "Overview" in response.content.decode()
+    assistant.language = "nl"
+    assistant.save()
+    client.post(reverse("accounts:logout"))
+    response = client.post(reverse("accounts:login"), {"username": assistant.email, "password": password}, follow=True)
+    assert "Overzicht" in response.content.decode()
