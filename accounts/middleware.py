@@ -90,3 +90,25 @@ class IdleTimeoutMiddleware:
             if seen is None or now - seen >= 60:
                 request.session[SEEN_AT] = now
         return self.get_response(request)
+
+
+class NullByteGuardMiddleware:
+    """Refuses a request whose parameters carry a NUL byte: no person types one, and PostgreSQL refuses it
+    in any query, which would otherwise surface as a server error wherever a value reaches a lookup (the
+    forms already refuse it; searches and filters do not)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.http import HttpResponseBadRequest
+
+        # Webhooks read their raw body to check its signature; parsing it here would use it up.
+        form = request.method == "POST" and not request.path.startswith("/hooks/")
+        if "\x00" in request.path or _has_nul(request.GET) or (form and _has_nul(request.POST)):
+            return HttpResponseBadRequest("A request parameter contains a NUL byte.")
+        return self.get_response(request)
+
+
+def _has_nul(params) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())

@@ -89,3 +89,19 @@ def test_logs_never_carry_secrets(text, kept, gone):
 def test_the_console_log_handler_redacts():
     handlers = [h for h in logging.getLogger().handlers if any(isinstance(f, RedactSecrets) for f in h.filters)]
     assert handlers, "the root logger's console handler has no RedactSecrets filter"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("get", "/admin/accounts/user/", {"q": "a\x00b"}),
+        ("get", "/", {"team": "\x00"}),
+        ("post", "/accounts/login/", {"username": "x\x00@example.org", "password": "x"}),
+    ],
+)
+def test_a_nul_byte_in_a_parameter_is_a_bad_request_not_a_server_error(client, organisation, method, url, data):
+    from tests.factories import admin_of
+
+    client.force_login(admin_of(organisation))
+    response = getattr(client, method)(url, data)
+    assert response.status_code == 400
