@@ -1,10 +1,16 @@
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .mfa import MFA_SESSION_KEY, SETUP
 
 
 class OrganisationTimezoneMiddleware:
@@ -50,8 +56,6 @@ class SecondStepMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from .mfa import MFA_SESSION_KEY, SETUP
-
         step = request.session.get(MFA_SESSION_KEY) if hasattr(request, "session") else None
         if step and request.user.is_authenticated and not request.path.startswith(_SECOND_STEP_OPEN):
             name = "accounts:mfa-setup" if step == SETUP else "accounts:mfa-verify"
@@ -75,11 +79,6 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-        from django.contrib import messages
-        from django.contrib.auth import logout
-        from django.utils.translation import gettext as _
-
         if request.user.is_authenticated:
             now = int(timezone.now().timestamp())
             seen = request.session.get(SEEN_AT)
@@ -101,8 +100,6 @@ class NullByteGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.http import HttpResponseBadRequest
-
         # Webhooks read their raw body to check its signature; parsing it here would use it up.
         form = request.method == "POST" and not request.path.startswith("/hooks/")
         if "\x00" in request.path or _has_nul(request.GET) or (form and _has_nul(request.POST)):

@@ -65,8 +65,16 @@ class Session:
 
 
 def series_sessions(notification: Notification) -> list[Session]:
-    """Every occurrence of the notification's series, as its recipient sees it, in one query. Participants
-    are per occurrence; the same person holds the same position in each."""
+    """Every occurrence of the notification's series, as its recipient sees it. Participants are per
+    occurrence; the same person holds the same position in each. Read once per notification object: the
+    check before sending, the text and the calendar invite all ask for it."""
+    cached = getattr(notification, "_series_sessions", None)
+    if cached is None:
+        cached = notification._series_sessions = _read_series_sessions(notification)
+    return cached
+
+
+def _read_series_sessions(notification: Notification) -> list[Session]:
     series_id = notification.appointment.series_id
     occurrences = Appointment.objects.filter(series_id=series_id).select_related("organisation", "agent", "series")
     if notification.participant_id is None:

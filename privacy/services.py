@@ -65,9 +65,8 @@ def erase_expired_for(*, organisation: Organisation, now: datetime | None = None
     if not consults:
         return Erasure(participants=0, consults=0)
     erased = _erase_participants(due, now)
-    _erase_consult_texts(
-        Appointment.objects.filter(pk__in=Participant.objects.filter(erased_at=now).values("appointment_id"))
-    )
+    # Every consult past the period: texts already cleared on an earlier night are skipped by the updates.
+    _erase_consult_texts(ended)
     record(
         action=Action.DATA_RETAINED,
         actor=_("Retention job"),

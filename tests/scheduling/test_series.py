@@ -138,3 +138,17 @@ def test_rooms_are_made_a_day_before_each_occurrence_not_all_at_booking(series, 
     for occurrence in later:
         assert rooms[occurrence].status == RoomStatus.PENDING
         assert rooms[occurrence].next_attempt_at == occurrence - timedelta(hours=settings.VIDEO_ROOM_LEAD_HOURS)
+
+
+def test_a_series_message_reads_the_sessions_once(series, reminder, first_start):
+    from notifications.services import send_notification
+
+    booked = series(first_start, Pattern(Frequency.WEEKLY, count=6), email_participant(), send=False)
+    row = Notification.objects.get(purpose=Purpose.SERIES, participant__isnull=False)
+    with CaptureQueriesContext(connection) as queries:
+        assert send_notification(notification_id=row.pk) == DeliveryStatus.SENT
+    # The check before sending, the text and the calendar invite share one read of the series' sessions.
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "series_id" in q["sql"]]
+    sessions = [sql for sql in reads if 'FROM "scheduling_participant"' in sql and '"position"' in sql]
+    assert len(sessions) == 1
+    assert booked.occurrences.count() == 6
