@@ -65,6 +65,7 @@ ACCESS = {
     "videoproviders:whereby-webhook": ("post", [X, X, X, X, X]),
     "set_language": ("post", [R, R, R, R, R]),
     "javascript-catalog": ("get", [OK, OK, OK, OK, OK]),
+    "favicon": ("get", [R, R, R, R, R]),
     "media": ("get", [D, D, D, D, D]),
     # The admin: its index, and the erasure page and audit export added to it (models are walked below).
     "admin:index": ("get", [L, L, L, OK, OK]),

@@ -105,3 +105,12 @@ def test_a_nul_byte_in_a_parameter_is_a_bad_request_not_a_server_error(client, o
     client.force_login(admin_of(organisation))
     response = getattr(client, method)(url, data)
     assert response.status_code == 400
+
+
+def test_the_favicon_browsers_ask_for_leads_to_our_icon(client, db):
+    location = client.get("/favicon.ico")["Location"]
+    icon = client.get(location)
+    try:
+        assert location.endswith(".svg") and icon.status_code == 200
+    finally:
+        icon.close()
