@@ -1,11 +1,17 @@
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from accounts.admin_site import admin_site
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: at import the static manifest may not exist yet (workers, a fresh checkout).
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
 
 urlpatterns = [
     path("", include("scheduling.urls")),
@@ -17,7 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Browsers ask for it on pages that name no icon (the admin's).
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True), name="favicon"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 if settings.SERVE_MEDIA:
