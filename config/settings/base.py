@@ -320,7 +320,9 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.back
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A successful login clears only the failures of that account from that address (accounts.lockout); axes'
+# own reset would also clear other accounts' failures from the address and the account's from elsewhere.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # The address the server sees (uvicorn sets it from X-Forwarded-For only with --proxy-headers), never a
 # header a client may forge.

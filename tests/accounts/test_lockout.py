@@ -1,5 +1,5 @@
 """Guessing passwords: ten wrong ones lock the account, and the address, with a clear page; an admin
-unlocks; a right password before the limit starts the count again."""
+unlocks; a right password before the limit starts the count again, for that account from that address only."""
 
 from django.urls import reverse
 
@@ -44,6 +44,37 @@ def test_a_right_password_before_the_limit_starts_the_count_again(client, assist
     for _ in range(9):
         attempt(client, assistant.email, "wrong")
     assert attempt(client, assistant.email, password).status_code == 302
+
+
+def test_a_login_to_ones_own_account_does_not_clear_the_guesses_at_another(client, assistant, agent, password):
+    """The bypass found by the hardening round: 8 guesses at the victim, 1 correct login to one's own account
+    from the same address, again and again. The victim's account is locked after the tenth guess, and so is
+    the address."""
+    address = "192.0.2.66"
+    results = []
+    for _round in range(3):
+        for _ in range(8):
+            results.append(attempt(client, agent.email, "guess", address=address).status_code)
+        own = attempt(client, assistant.email, password, address=address)
+        client.post(reverse("accounts:logout"))
+        results.append(own.status_code)
+    guesses = [code for i, code in enumerate(results) if i % 9 != 8]
+    assert guesses[:9] == [200] * 9
+    assert set(guesses[9:]) == {429}
+    # The account is locked wherever the right password comes from.
+    assert attempt(client, agent.email, password, address="203.0.113.9").status_code == 429
+    # The address is locked for every account.
+    assert attempt(client, assistant.email, password, address=address).status_code == 429
+
+
+def test_a_login_from_one_address_keeps_the_accounts_failures_from_another(client, assistant, password):
+    for _ in range(5):
+        attempt(client, assistant.email, "guess", address="198.51.100.20")
+    assert attempt(client, assistant.email, password, address="192.0.2.30").status_code == 302
+    client.post(reverse("accounts:logout"))
+    for _ in range(4):
+        assert attempt(client, assistant.email, "guess", address="198.51.100.21").status_code == 200
+    assert attempt(client, assistant.email, "guess", address="198.51.100.21").status_code == 429
 
 
 def test_an_admin_unlocks_the_account(client, assistant, password, organisation):
