@@ -1,5 +1,8 @@
 """Reads of appointments, always through what the user may see."""
 
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -28,6 +31,17 @@ def manageable_appointments(*, user: User) -> QuerySet[Appointment]:
     if user.roles.is_admin:
         return qs
     return qs.filter(team_id__in=user.roles.team_ids(Role.ASSISTANT))
+
+
+def may_see(*, user: User, appointment: Appointment) -> bool:
+    """visible_appointments() for one consult already loaded, without a query."""
+    if user.organisation_id is None or appointment.organisation_id != user.organisation_id:
+        return False
+    return (
+        user.roles.is_admin
+        or appointment.team_id in user.roles.team_ids(Role.ASSISTANT)
+        or appointment.agent_id == user.pk
+    )
 
 
 def can_manage(*, user: User, appointment: Appointment) -> bool:
@@ -72,6 +86,33 @@ def appointments_between(
     if agent_id:
         qs = qs.filter(agent_id=agent_id)
     return list(_with_details(qs).order_by("start", "pk"))
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Another consult of the agent at that time, as the person booking may see it. An agent may work in
+    teams whose consults this person may not open: then only that the agent is busy, and when, is told."""
+
+    start: datetime
+    end: datetime
+    # Both None for a consult the person may not see ("another appointment").
+    subject: str | None
+    public_id: uuid.UUID | None
+
+    @property
+    def visible(self) -> bool:
+        return self.public_id is not None
+
+
+def conflicts_for(*, user: User, appointments: Iterable[Appointment]) -> list[Conflict]:
+    """The agent's overlapping consults told to `user`, in time order, each consult once."""
+    unique = {appointment.pk: appointment for appointment in appointments}.values()
+    return [
+        Conflict(a.start, a.end, a.subject, a.public_id)
+        if may_see(user=user, appointment=a)
+        else Conflict(a.start, a.end, None, None)
+        for a in sorted(unique, key=lambda a: (a.start, a.pk))
+    ]
 
 
 def agent_conflicts(*, agent: User, start: datetime, end: datetime, exclude_pk: int | None = None) -> list[Appointment]:

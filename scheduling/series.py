@@ -28,7 +28,7 @@ from waitingroom.events import announce, publish, team_channel
 
 from .models import Appointment, Participant, Series, Status
 from .recurrence import Pattern, expand, localise, occurrence_errors, pattern_errors, skipped_periods
-from .selectors import can_manage
+from .selectors import Conflict, can_manage, conflicts_for
 from .services import (
     ConflictError,
     ParticipantInput,
@@ -86,7 +86,7 @@ def series_conflicts(
 class PlannedOccurrence:
     start: datetime
     end: datetime
-    conflicts: list[Appointment]
+    conflicts: list[Conflict]
 
 
 @dataclass(frozen=True)
@@ -102,14 +102,20 @@ class SeriesPreview:
         return sum(1 for occurrence in self.occurrences if occurrence.conflicts)
 
 
-def preview_series(*, team: Team, agent: User, start: datetime, end: datetime, pattern: Pattern) -> SeriesPreview:
-    """The sessions a pattern gives, with the agent's conflicts; ValidationError for what forbids it."""
+def preview_series(
+    *, user: User, team: Team, agent: User, start: datetime, end: datetime, pattern: Pattern
+) -> SeriesPreview:
+    """The sessions a pattern gives, with the agent's conflicts as `user` may see them; ValidationError for
+    what forbids it."""
     starts = series_starts(pattern=pattern, start=start, team=team)
     require_reminder(agent=agent, team=team)
     duration = end - start
     conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)
     return SeriesPreview(
-        occurrences=[PlannedOccurrence(s, s + duration, conflicts.get(s, [])) for s in starts],
+        occurrences=[
+            PlannedOccurrence(s, s + duration, conflicts_for(user=user, appointments=conflicts.get(s, [])))
+            for s in starts
+        ],
         skipped=skipped_periods(pattern, starts=starts, tz=team.organisation.tzinfo),
     )
 
@@ -164,7 +170,8 @@ def book_series(
     if not allow_conflicts:
         conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)
         if conflicts:
-            raise ConflictError(sorted({a for found in conflicts.values() for a in found}, key=lambda a: a.start))
+            found = [a for hits in conflicts.values() for a in hits]
+            raise ConflictError(conflicts_for(user=booked_by, appointments=found))
     organisation = team.organisation
     series = Series.objects.create(
         organisation=organisation,
@@ -314,7 +321,9 @@ def _update_sessions(
             agent=agent, starts=list(moved.values()), duration=duration, exclude_series_id=appointment.series_id
         )
         if found:
-            raise ConflictError(sorted({a for hits in found.values() for a in hits}, key=lambda a: a.start))
+            raise ConflictError(
+                conflicts_for(user=changed_by, appointments=[a for hits in found.values() for a in hits])
+            )
     # The conditional UPDATE is the lock, as for one consult: of two editors who saw the same sequence, one writes.
     if not Appointment.objects.filter(pk=appointment.pk, sequence=expected_sequence, status=Status.SCHEDULED).update(
         updated_at=now

@@ -27,7 +27,7 @@ from waitingroom.events import announce, publish, team_channel
 
 from .models import Appointment, Channel, Participant, Series, Status
 from .phones import normalise_mobile
-from .selectors import agent_conflicts, can_manage
+from .selectors import Conflict, agent_conflicts, can_manage, conflicts_for
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class ParticipantInput:
 class ConflictError(ValidationError):
     """The agent has other consults at that time; the caller may book anyway after confirming."""
 
-    def __init__(self, conflicts: list[Appointment]) -> None:
+    def __init__(self, conflicts: list[Conflict]) -> None:
         self.conflicts = conflicts
         super().__init__(_("The agent already has a consult at this time."), code="conflict")
 
@@ -174,7 +174,7 @@ def _validate_booking(
         exclude_pk = appointment.pk if appointment is not None else None
         conflicts = agent_conflicts(agent=agent, start=start, end=end, exclude_pk=exclude_pk)
         if conflicts:
-            raise ConflictError(conflicts)
+            raise ConflictError(conflicts_for(user=user, appointments=conflicts))
     return cleaned
 
 

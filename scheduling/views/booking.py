@@ -19,7 +19,7 @@ from videoproviders.selectors import agent_video_problem, live_room, room_events
 from .. import series, services
 from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
-from ..selectors import can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
+from ..selectors import Conflict, can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
 
 # Service errors name the domain field; the form shows them next to its own field.
 _FORM_FIELD = {"start": "start_time", "end": "end_time", "team": "team", "agent": "agent"}
@@ -57,7 +57,7 @@ class BookingForms:
         )
         # Only a new booking can repeat; an occurrence is changed on its own or with the rest of its series.
         self.recurrence = RecurrenceForm(data, prefix="repeat") if appointment is None else None
-        self.conflicts: list[Appointment] = []
+        self.conflicts: list[Conflict] = []
         self.adding_row = False
         if data is not None and "add_participant" in data:
             self._add_row(data, form_kwargs)
@@ -159,7 +159,12 @@ def _series_preview(forms: BookingForms) -> series.SeriesPreview:
     """The dates the series would get; ValidationError for what forbids it."""
     data = forms.form.cleaned_data
     return series.preview_series(
-        team=data["team"], agent=data["agent"], start=data["start"], end=data["end"], pattern=forms.recurrence.pattern()
+        user=forms.user,
+        team=data["team"],
+        agent=data["agent"],
+        start=data["start"],
+        end=data["end"],
+        pattern=forms.recurrence.pattern(),
     )
 
 

@@ -142,7 +142,7 @@ def test_conflict_is_shown_and_booking_anyway_needs_confirmation(assistant_clien
     assistant_client.post(URL, form_data())
     response = assistant_client.post(URL, form_data(subject="Second"))
     assert response.status_code == 200
-    assert response.context["conflicts"] == [Appointment.objects.get()]
+    assert [c.public_id for c in response.context["conflicts"]] == [Appointment.objects.get().public_id]
     assert "The agent already has a consult at this time." in response.context["form"].errors["confirm_conflicts"]
     assert b"Book anyway" in response.content
     response = assistant_client.post(URL, form_data(subject="Second", confirm_conflicts="on"))
