@@ -39,6 +39,7 @@ from .services import (
     bump_series,
     cancel_appointment,
     changed_keys,
+    lock_agent_schedule,
     one_line,
     update_appointment,
     validate_change,
@@ -168,6 +169,7 @@ def book_series(
     rules = require_reminder(agent=agent, team=team)
     duration = end - start
     if not allow_conflicts:
+        lock_agent_schedule(agent)
         conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)
         if conflicts:
             found = [a for hits in conflicts.values() for a in hits]
@@ -317,6 +319,7 @@ def _update_sessions(
         raise ValidationError({"start": [_("This would move the consult of %(date)s into the past.") % {"date": when}]})
     duration = end - start
     if not allow_conflicts:
+        lock_agent_schedule(agent)
         found = series_conflicts(
             agent=agent, starts=list(moved.values()), duration=duration, exclude_series_id=appointment.series_id
         )

@@ -171,11 +171,25 @@ def _validate_booking(
     if errors:
         raise ValidationError(errors)
     if not allow_conflicts:
+        lock_agent_schedule(agent)
         exclude_pk = appointment.pk if appointment is not None else None
         conflicts = agent_conflicts(agent=agent, start=start, end=end, exclude_pk=exclude_pk)
         if conflicts:
             raise ConflictError(conflicts_for(user=user, appointments=conflicts))
     return cleaned
+
+
+def lock_agent_schedule(agent: User) -> None:
+    """Hold the agent's schedule until the transaction ends, so that looking for conflicts and writing the
+    consult are one step: of two bookings for the same agent at the same time, the second waits here and
+    then finds the first. (An exclusion constraint cannot say it: "Book anyway" allows overlaps.)
+
+    A row lock on the agent (FOR NO KEY UPDATE, which leaves references to the row free) on PostgreSQL;
+    SQLite has no row locks but takes the database's write lock when the transaction begins
+    (transaction_mode IMMEDIATE), which serialises bookings already."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_agent_schedule() needs a transaction to hold the lock in.")
+    list(User.objects.select_for_update(no_key=True).filter(pk=agent.pk).values_list("pk", flat=True))
 
 
 def _participant(appointment: Appointment, row: ParticipantInput, position: int) -> Participant:
