@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications.placeholders import validate_placeholders
 
+from .validators import validate_one_line
+
 
 class Language(models.TextChoices):
     DUTCH = "nl", _("Dutch")
@@ -24,7 +26,7 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 class Organisation(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_one_line])
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -43,7 +45,11 @@ class Organisation(models.Model):
         help_text=_("Used for buttons and headings, e.g. #1f6f78."),
     )
     sender_name = models.CharField(
-        _("sender name"), max_length=100, blank=True, help_text=_("Shown as the sender of emails and SMS.")
+        _("sender name"),
+        max_length=100,
+        blank=True,
+        validators=[validate_one_line],
+        help_text=_("Shown as the sender of emails and SMS."),
     )
     default_message = models.TextField(
         _("default invitation message"),

@@ -61,6 +61,8 @@ class Reason(models.TextChoices):
     CONFIGURATION = "configuration", _("The sending service is not set up correctly; ask the administrator.")
     TEMPORARY = "temporary", _("The sending service was temporarily unavailable; it is tried again.")
     INTERRUPTED = "interrupted", _("Sending was interrupted; it is unknown whether the SMS arrived.")
+    GAVE_UP = "gave_up", _("Sending broke off every time it was tried, so it was given up.")
+    INTERNAL = "internal", _("The message could not be prepared because of an error on our side; it is in the logs.")
     SUPERSEDED = "superseded", _("Replaced by a newer message.")
     CONSULT_CANCELLED = "consult_cancelled", _("The consult was cancelled.")
     TOO_LATE = "too_late", _("The consult had already started.")

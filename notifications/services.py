@@ -7,11 +7,13 @@ Celery countdowns: the row goes back to `scheduled` with a later `send_after`, a
 so the database is the only schedule and nothing waits in a broker's memory.
 """
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.mail import BadHeaderError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -32,6 +34,8 @@ from .models import (
     recipient_key,
 )
 from .optout import opt_out, opted_out_numbers
+
+logger = logging.getLogger(__name__)
 
 # Statuses that mean the recipient has (or may have) received a message from us.
 REACHED_STATUSES = (DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
@@ -358,14 +362,28 @@ def send_notification(*, notification_id: int) -> str:
     notification = Notification.objects.select_related(
         "appointment__organisation", "appointment__agent", "participant", "user"
     ).get(pk=notification_id)
-    reason = _why_not_send(notification, now)
-    if reason:
-        _finish(notification_id, status=DeliveryStatus.CANCELLED, reason=reason)
-        return DeliveryStatus.CANCELLED
     try:
+        reason = _why_not_send(notification, now)
+        if reason:
+            _finish(notification_id, status=DeliveryStatus.CANCELLED, reason=reason)
+            return DeliveryStatus.CANCELLED
         provider_id, status = _deliver(notification, now)
     except DeliveryError as error:
         return _record_failure(notification, error)
+    except BadHeaderError as error:
+        # A line break in a header (an organisation's sender name saved before it was checked) fails every
+        # attempt alike.
+        failure = DeliveryError(
+            f"A header of the email is invalid: {error}", permanent=True, reason=Reason.CONFIGURATION
+        )
+        return _record_failure(notification, failure)
+    except Exception as error:
+        # Whatever else breaks while the message is put together or handed over (a bug, a backend's surprise)
+        # is recorded on the row and tried again a bounded number of times, instead of leaving the row
+        # "sending" for the sweep to hand out again and again.
+        logger.exception("Sending message %s failed unexpectedly", notification_id)
+        failure = DeliveryError(f"{type(error).__name__}: {error}", reason=Reason.INTERNAL)
+        return _record_failure(notification, failure, reason=Reason.INTERNAL)
     _finish(notification_id, status=status, provider_message_id=provider_id, sent_at=timezone.now())
     return status
 
@@ -378,18 +396,20 @@ def _finish(notification_id: int, **fields) -> None:
     )
 
 
-def _record_failure(notification: Notification, error: DeliveryError) -> str:
+def _record_failure(notification: Notification, error: DeliveryError, *, reason: str = "") -> str:
+    """`reason` is what the row says when the last attempt fails too; by default the error's own."""
     if error.reason == Reason.OPTED_OUT and notification.channel == MessageChannel.SMS:
         # Twilio refused because the number opted out there: remember it, so no booking offers SMS again.
         opt_out(organisation_id=notification.organisation_id, phone=notification.to)
     if error.permanent or notification.attempts >= MAX_ATTEMPTS:
-        _finish(notification.pk, status=DeliveryStatus.FAILED, reason=error.reason, last_error=error.message[:500])
+        final = reason or error.reason
+        _finish(notification.pk, status=DeliveryStatus.FAILED, reason=final, last_error=error.message[:500])
         return DeliveryStatus.FAILED
     _finish(
         notification.pk,
         status=DeliveryStatus.SCHEDULED,
         send_after=timezone.now() + _backoff(notification.attempts),
-        reason=Reason.TEMPORARY,
+        reason=reason or Reason.TEMPORARY,
         last_error=error.message[:500],
     )
     return DeliveryStatus.SCHEDULED
@@ -429,6 +449,11 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
     # duplicate; an SMS has no such key, so it is marked for a person to check instead of sent twice.
     interrupted = stale.filter(channel=MessageChannel.SMS).update(
         status=DeliveryStatus.FAILED, reason=Reason.INTERRUPTED, updated_at=now
+    )
+    # An email whose every attempt took its worker down (a message that crashes the process) is given up
+    # after as many attempts as any other failure, so it shows among the failed messages.
+    interrupted += stale.filter(channel=MessageChannel.EMAIL, attempts__gte=MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED, reason=Reason.GAVE_UP, updated_at=now
     )
     resend = list(stale.filter(channel=MessageChannel.EMAIL).order_by().values_list("pk", flat=True)[:batch])
     if resend:

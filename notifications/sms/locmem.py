@@ -1,11 +1,11 @@
 """Keeps sent SMS in memory for tests, as Django's locmem email backend fills mail.outbox.
 
-Tests read `outbox` and may push errors onto `failures`; the next sends raise them in order.
+Tests read `outbox` and may push errors onto `failures`; the next sends raise them in order (a DeliveryError as
+a real backend raises, or any other exception, as a backend with a bug would).
 """
 
 from dataclasses import dataclass
 
-from ..errors import DeliveryError
 from . import SentSms, SmsBackend
 
 
@@ -18,7 +18,7 @@ class SmsMessage:
 
 
 outbox: list[SmsMessage] = []
-failures: list[DeliveryError] = []
+failures: list[Exception] = []
 
 
 class LocmemBackend(SmsBackend):
