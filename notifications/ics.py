@@ -16,6 +16,9 @@ from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vRecur, vText
 
 from scheduling.models import Appointment, Series
+from scheduling.recurrence import MAX_AHEAD
+
+from .vtimezone import vtimezone
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -86,7 +89,7 @@ def build_invite(*, appointment: Appointment, method: str, texts: Texts, now: da
     calendar = _calendar(method)
     if appointment.series_id is not None:
         calendar.add_component(_occurrence_event(appointment, method, texts, now))
-        calendar.add_missing_timezones()
+        _add_timezone(calendar, appointment.series, appointment)
         return Invite(method=method, content=calendar.to_ical())
     event = _event(appointment.calendar_uid, appointment.sequence, now)
     event.add("dtstart", appointment.start.astimezone(UTC))
@@ -119,7 +122,7 @@ def build_series_invite(
     calendar.add_component(event)
     for appointment, override_texts in overrides:
         calendar.add_component(_occurrence_event(appointment, REQUEST, override_texts, now))
-    calendar.add_missing_timezones()
+    _add_timezone(calendar, series, *(appointment for appointment, _texts in overrides))
     return Invite(method=REQUEST, content=calendar.to_ical())
 
 
@@ -138,8 +141,20 @@ def build_series_cancel(
     else:
         for appointment in occurrences:
             calendar.add_component(_occurrence_event(appointment, CANCEL, texts, now))
-    calendar.add_missing_timezones()
+    _add_timezone(calendar, series, *occurrences)
     return Invite(method=CANCEL, content=calendar.to_ical())
+
+
+def _add_timezone(calendar: Calendar, series: Series, *sessions: Appointment) -> None:
+    # icalendar writes times in UTC itself (UTC, Etc/UTC, GMT) with Z, which needs no VTIMEZONE.
+    if series.time_zone not in calendar.get_used_tzids():
+        return
+    # The zone must be right for every time in the invite. A series ends at most MAX_AHEAD after booking,
+    # so before first_start + MAX_AHEAD; a session moved outside that span widens it with its own times.
+    times = [series.first_start, series.first_start + MAX_AHEAD]
+    times += [moment for session in sessions for moment in (session.start, session.end)]
+    # Ahead of the events, so a reader that goes top to bottom knows the zone before the first TZID.
+    calendar.subcomponents.insert(0, vtimezone(series.time_zone, start=min(times), end=max(times)))
 
 
 def _describe(event: Event, appointment: Appointment, method: str, texts: Texts) -> None:
