@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from config.queueing import enqueue
 from scheduling.models import Appointment, Channel, Participant
 
 from .errors import DeliveryError
@@ -149,8 +150,12 @@ def _save(rows: list[Notification]) -> None:
 def _enqueue(ids: list[int]) -> None:
     from .tasks import send_notification_task
 
-    for pk in ids:
-        send_notification_task.delay(pk)
+    left = enqueue(send_notification_task, ids)
+    if left:
+        # Due at the sweep's next run once the broker is back, instead of after a lost task's lease.
+        Notification.objects.filter(pk__in=left, status=DeliveryStatus.QUEUED).update(
+            status=DeliveryStatus.SCHEDULED, updated_at=timezone.now()
+        )
 
 
 def reminder_rules_for(appointment: Appointment) -> list[ReminderRule]:

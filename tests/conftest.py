@@ -101,12 +101,15 @@ def edit(assistant, django_capture_on_commit_callbacks):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Rate-limit counters live in the cache; each test starts without any."""
-    from django.core.cache import cache
+    """Rate-limit counters live in the cache (or, while Redis is down, each process's own); each test starts
+    without any."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "local"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "local"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

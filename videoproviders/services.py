@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.queueing import enqueue
 from scheduling.models import MINIMUM_LINK_LIFETIME, Appointment, Participant, Status
 
 from .base import Room, RoomRequest, VideoProviderError
@@ -43,9 +44,9 @@ def _queue(task_name: str, ids: list[int]) -> None:
     def send() -> None:
         from . import tasks
 
-        task = {"create": tasks.create_room_task, "delete": tasks.delete_room_task}[task_name]
-        for pk in ids:
-            task.delay(pk)
+        # Rooms not queued wait for the sweep (their next attempt is due after the lease), or are made when
+        # the agent presses Online consult.
+        enqueue({"create": tasks.create_room_task, "delete": tasks.delete_room_task}[task_name], ids)
 
     transaction.on_commit(send)
 

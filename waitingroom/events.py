@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "waitingroom:"
 # A listener that falls this far behind misses events; its page catches up with its next fetch anyway.
 QUEUE_SIZE = 64
+# Seconds between tries to reach Redis again, doubling up to the longest.
+RECONNECT_FIRST = 1
+RECONNECT_LONGEST = 30
 
 
 class Subscription:
@@ -79,19 +82,29 @@ class Hub:
         return sum(len(listeners) for listeners in self._listeners.values())
 
     async def _listen_to_redis(self) -> None:
-        """One pattern subscription per process; reconnects after Redis restarts."""
+        """One pattern subscription per process; reconnects after Redis restarts, waiting longer after each
+        failed try (up to half a minute) and saying so once per outage rather than every second."""
+        wait = RECONNECT_FIRST
         while True:
-            client = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+            client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
             pubsub = client.pubsub()
             try:
                 await pubsub.psubscribe(PREFIX + "*")
+                if wait > RECONNECT_FIRST:
+                    logger.warning("Live events: Redis is back; events between processes flow again")
+                wait = RECONNECT_FIRST
                 async for message in pubsub.listen():
                     if message["type"] == "pmessage":
                         channel = message["channel"].decode()[len(PREFIX) :]
                         self.dispatch(channel, message["data"].decode())
-            except (redis.ConnectionError, OSError) as error:
-                logger.warning("Live events: Redis connection lost (%s); reconnecting", error)
-                await asyncio.sleep(1)
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
+                if wait == RECONNECT_FIRST:
+                    logger.warning(
+                        "Live events: Redis unreachable (%s); pages fall back on their periodic fetch until it is back",
+                        error,
+                    )
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RECONNECT_LONGEST)
             finally:
                 await pubsub.aclose()
                 await client.aclose()
@@ -111,7 +124,8 @@ _redis_client: redis.Redis | None = None
 def _redis() -> redis.Redis:
     global _redis_client
     if _redis_client is None:
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+        # Timeouts: publishing happens in the request that made the change, which must not hang on Redis.
+        _redis_client = redis.Redis.from_url(settings.REDIS_URL, **settings.REDIS_TIMEOUTS)
     return _redis_client
 
 

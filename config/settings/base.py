@@ -198,11 +198,19 @@ WHEREBY_WEBHOOK_TOLERANCE_SECONDS = env.int("WHEREBY_WEBHOOK_TOLERANCE_SECONDS",
 
 # Celery: Redis in production; without REDIS_URL a filesystem broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
-# The cache holds rate-limit counters; shared between processes through Redis in production.
+# The cache holds rate-limit counters; shared between processes through Redis in production. "local" is each
+# process's own, where the counters go while Redis cannot be reached (waitingroom.ratelimit).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+CACHES = {"local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Timeouts, so that a Redis that hangs instead of refusing costs a request seconds, not minutes.
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": REDIS_TIMEOUTS,
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

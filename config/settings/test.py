@@ -24,4 +24,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 VIDEO_PROVIDERS = {**VIDEO_PROVIDERS, "locmem": {"BACKEND": "videoproviders.locmem.LocmemProvider"}}
 VIDEO_DEFAULT_PROVIDER = "locmem"
 # Rate-limit counters in memory: the suite clears the cache between tests and must never flush a Redis.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
