@@ -15,4 +15,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks
+
         setting_changed.connect(_reset_sms_backend)

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -21,23 +23,53 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def _production(tmp_path) -> dict[str, str]:
+    return {
+        "VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 60 + "production-secret-key-with-enough-entropy",
+        "ALLOWED_HOSTS": "consult.example.nl",
+        "SITE_URL": "https://consult.example.nl",
+        "DATABASE_URL": "postgres://app:secret@db.example.nl:5432/videoconsult",
+        "REDIS_URL": "redis://cache.example.nl:6379/0",
+        "DEBUG": "false",
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "EMAIL_URL": "smtp+tls://consult:secret@smtp.example.nl:587",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "twilio-auth-token",
+        "TWILIO_FROM_NUMBER": "+3197010000000",
+    }
+
+
 def test_production_variables_pass_check_deploy(tmp_path):
-    result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        env={
-            "VAR_DIR": str(tmp_path),
-            "SECRET_KEY": "x" * 60 + "production-secret-key-with-enough-entropy",
-            "ALLOWED_HOSTS": "consult.example.nl",
-            "SITE_URL": "https://consult.example.nl",
-            "DATABASE_URL": "postgres://app:secret@db.example.nl:5432/videoconsult",
-            "REDIS_URL": "redis://cache.example.nl:6379/0",
-            "DEBUG": "false",
-        },
-    )
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_secrets_would_be_encrypted_with_a_key_of_this_machine_only(tmp_path):
+    env = _production(tmp_path)
+    del env["ENCRYPTION_KEYS"]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "videoproviders.W001" in result.stderr and "ENCRYPTION_KEYS is not set" in result.stderr
+
+
+def test_check_deploy_warns_when_email_and_sms_would_only_be_printed(tmp_path):
+    env = _production(tmp_path)
+    for name in ("EMAIL_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"):
+        del env[name]
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "notifications.W001" in result.stderr and "Email is only printed" in result.stderr
+    assert "notifications.W002" in result.stderr and "SMS are only printed" in result.stderr
+    # A local run's plain `check` stays quiet: printing is what it is for.
+    assert _manage("check", env={"VAR_DIR": str(tmp_path)}).returncode == 0
+
+
+def test_an_invalid_encryption_key_stops_the_start_naming_the_variable_but_not_the_key(tmp_path):
+    result = _manage("check", env={"VAR_DIR": str(tmp_path), "ENCRYPTION_KEYS": "not-a-real-key"})
+    assert result.returncode != 0
+    assert "ENCRYPTION_KEYS: key 1 is not a Fernet key" in result.stderr
+    assert "not-a-real-key" not in result.stdout + result.stderr
 
 
 def test_defaults_use_sqlite_filesystem_broker_and_console_email(tmp_path):

@@ -70,6 +70,9 @@ class VideoProvider(ABC):
     needs_room_url: bool = False
     # Rooms live at the provider and must be deleted there when a consult is cancelled or moved.
     keeps_rooms: bool = False
+    # Our server sends requests, with the account's key, to the account's server_url: an address typed in the
+    # admin must then be on the operator's list (config.outbound). False when it only goes into browser links.
+    calls_server_url: bool = False
 
     # The participant URL works inside an iframe of the waiting page.
     embeddable: bool = False

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from config.encryption import EncryptedTextField
+from config.outbound import check_outbound_url
 
 from .registry import provider_choices, providers
 
@@ -32,19 +34,20 @@ class ServiceAccount(models.Model):
         blank=True,
         help_text=_(
             "Leave empty for the service's standard address. Jitsi: your own Jitsi server, "
-            "e.g. https://meet.example.nl. Whereby: only to test against another API address."
+            "e.g. https://meet.example.nl. Whereby: only an API address the platform operator has allowed."
         ),
     )
     account_id = models.CharField(
         _("app id"), max_length=200, blank=True, help_text=_("Jitsi with JWT: the app id of your Jitsi server.")
     )
-    secret = models.CharField(
+    # Encrypted at rest (config.encryption): a copy of the database alone gives away no organisation's keys.
+    secret = EncryptedTextField(
         _("API key or app secret"),
         max_length=2000,
         blank=True,
         help_text=_("Whereby: the API key from the Whereby dashboard. Jitsi with JWT: the app secret."),
     )
-    webhook_secret = models.CharField(
+    webhook_secret = EncryptedTextField(
         _("webhook signing secret"),
         max_length=500,
         blank=True,
@@ -65,6 +68,25 @@ class ServiceAccount(models.Model):
 
     def __repr__(self) -> str:
         return f"<ServiceAccount {self.pk} {self.provider} secret={mask(self.secret)}>"
+
+    def clean(self) -> None:
+        errors = {}
+        # The unique constraint names the organisation, which an organisation admin's form does not show, so
+        # Django's own unique check skips it; without this a second account of a service is a database error.
+        twins = ServiceAccount.objects.filter(organisation_id=self.organisation_id, provider=self.provider)
+        if self.organisation_id and self.provider and twins.exclude(pk=self.pk).exists():
+            errors["provider"] = _(
+                "Your organisation already has an account for this video service, and there is one account per "
+                "service. Change that account instead."
+            )
+        # Our server sends the account's key to this address: only an https one the operator listed.
+        if self.server_url and self.provider in providers and providers[self.provider].calls_server_url:
+            try:
+                check_outbound_url(self.server_url)
+            except ValidationError as error:
+                errors["server_url"] = error
+        if errors:
+            raise ValidationError(errors)
 
 
 class AgentVideoAccount(models.Model):

@@ -1,7 +1,8 @@
 """Whereby Embedded REST API: one transient, locked meeting per consult.
 
 API: https://docs.whereby.com (POST/DELETE /v1/meetings). The organisation's service account holds the
-API key (secret) and the webhook signing secret; its server URL, when set, replaces the API address.
+API key (secret) and the webhook signing secret; its server URL, when set, replaces the API address, and
+only when the operator allows that address (OUTBOUND_API_URLS).
 """
 
 import hashlib
@@ -14,6 +15,8 @@ import requests
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from config.outbound import is_allowed_outbound_url
 
 from .base import Account, Room, RoomRequest, VideoProvider, VideoProviderError
 from .http import new_session
@@ -29,6 +32,7 @@ class WherebyProvider(VideoProvider):
     label = gettext_lazy("Whereby (a room per consult, via the API)")
     takes_service_account = needs_service_account = True
     keeps_rooms = True
+    calls_server_url = True
     # Whereby's pre-built room is made to be embedded (unless "Allowed domains" in its dashboard say no).
     embeddable = True
 
@@ -43,10 +47,25 @@ class WherebyProvider(VideoProvider):
     def account_problem(self, account: Account) -> str | None:
         if not account.secret:
             return _("the organisation's Whereby account has no API key")
+        if account.server_url.rstrip("/") and not is_allowed_outbound_url(account.server_url):
+            return _("the organisation's Whereby account has an API address that the platform does not allow")
         return None
 
     def _url(self, account: Account, path: str) -> str:
-        return (account.server_url.rstrip("/") or self.api_url) + path
+        custom = account.server_url.rstrip("/")
+        if not custom:
+            return self.api_url + path
+        # Checked at every call as well as in the admin: a row saved before the rule, or through the shell,
+        # must not send the organisation's key to wherever it points.
+        if not is_allowed_outbound_url(account.server_url):
+            raise VideoProviderError(
+                _(
+                    "The Whereby account's server address is not on the platform's list of allowed API "
+                    "addresses, so its API key was not sent. An admin can empty that field."
+                ),
+                permanent=True,
+            )
+        return custom + path
 
     def _call(self, method: str, url: str, account: Account, **kwargs) -> requests.Response:
         headers = {"Authorization": f"Bearer {account.secret}"}

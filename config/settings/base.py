@@ -195,6 +195,14 @@ VIDEO_ROOM_LEASE_SECONDS = env.int("VIDEO_ROOM_LEASE_SECONDS", default=120)
 VIDEO_ROOM_LEAD_HOURS = env.int("VIDEO_ROOM_LEAD_HOURS", default=24)
 # A Whereby webhook signed longer ago than this is refused (replayed or badly delayed).
 WHEREBY_WEBHOOK_TOLERANCE_SECONDS = env.int("WHEREBY_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Addresses an organisation admin may give an outbound API instead of the standard one (config/outbound.py):
+# URL prefixes, comma-separated. Empty: organisations cannot redirect API calls at all. The operator's own
+# addresses (WHEREBY_API_URL) are trusted as they are.
+OUTBOUND_API_URLS = env.list("OUTBOUND_API_URLS", default=[])
+# Fernet keys for the secrets stored in the database (config/encryption.py), comma-separated: the first
+# encrypts, all decrypt; `manage.py rotate_encryption_keys` moves every value to the first. Not SECRET_KEY.
+# Empty: a key generated once into VAR_DIR/encryption_key, for this machine only (check --deploy warns).
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 
 # Celery: Redis in production; without REDIS_URL a filesystem broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from tests.factories import OrganisationFactory, admin_of
+from tests.factories import OrganisationFactory, UserFactory
 from videoproviders import locmem
 from videoproviders.models import AgentVideoAccount, RoomStatus, ServiceAccount, VideoRoom
 from videoproviders.registry import provider_choices, providers
@@ -32,12 +32,6 @@ def test_unknown_options_and_aliases_are_named(settings):
         providers["nope"]
 
 
-@pytest.fixture
-def org_admin(client, organisation):
-    client.force_login(admin_of(organisation))
-    return client
-
-
 def test_the_api_key_is_masked_and_an_empty_field_keeps_it(org_admin, organisation):
     account = ServiceAccount.objects.create(organisation=organisation, provider="whereby", secret=API_KEY)
     url = reverse("admin:videoproviders_serviceaccount_change", args=[account.pk])
@@ -55,6 +49,30 @@ def test_the_api_key_is_masked_and_an_empty_field_keeps_it(org_admin, organisati
     account.refresh_from_db()
     assert (account.secret, account.webhook_secret) == (API_KEY, "whsec-new")
     assert API_KEY not in repr(account)
+
+
+def test_a_second_account_of_the_same_service_gets_a_form_error_instead_of_a_server_error(org_admin, organisation):
+    add = reverse("admin:videoproviders_serviceaccount_add")
+    jitsi = {"provider": "jitsi", "server_url": "", "account_id": "", "secret": "", "webhook_secret": ""}
+    assert org_admin.post(add, jitsi).status_code == 302
+
+    response = org_admin.post(add, jitsi)
+    assert response.status_code == 200
+    assert "there is one account per service" in response.content.decode()
+    assert ServiceAccount.objects.filter(organisation=organisation, provider="jitsi").count() == 1
+
+
+def test_a_platform_admin_choosing_the_organisation_gets_the_same_single_error(client, organisation):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True, organisation=None))
+    ServiceAccount.objects.create(organisation=organisation, provider="jitsi")
+    response = client.post(
+        reverse("admin:videoproviders_serviceaccount_add"),
+        {"organisation": organisation.pk, "provider": "jitsi", "server_url": "", "account_id": "", "secret": ""},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count("there is one account per service") == 1
+    assert "already exists" not in page
 
 
 def test_an_organisation_admin_sees_only_their_own_accounts(org_admin, organisation):
