@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import activity, views
 
 app_name = "accounts"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("security/backup-codes/", views.mfa_backup_codes, name="mfa-backup-codes"),
     path("security/off/", views.mfa_disable, name="mfa-disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("activity/", activity.activity, name="activity"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

@@ -4,8 +4,8 @@ table below fails this test, so a new view cannot be added without deciding who 
 Roles: anonymous; the consult's team's assistant; the consult's agent; the admin of another organisation;
 the consult's organisation's admin. Outcomes: ok (200), redirect (elsewhere than the login), login (sent
 to log in), denied (403 or 404: not told whether it exists), refused (400/403 for unsigned webhooks),
-unavailable (503: live streams need ASGI). What another organisation's admin gets back never contains
-the consult's subject or its client's name.
+unavailable (503: live streams need ASGI), signed out (401: a page's script asks and gets no login page).
+What another organisation's admin gets back never contains the consult's subject or its client's name.
 """
 
 from datetime import timedelta
@@ -22,7 +22,7 @@ ROLES = ["anonymous", "assistant", "agent", "other_admin", "admin"]
 SUBJECT = "Zeldzaam-onderwerp-7431"
 CLIENT = "Cliënt Vertrouwelijk"
 
-OK, R, L, D, X, U = "ok", "redirect", "login", "denied", "refused", "unavailable"
+OK, R, L, D, X, U, S = "ok", "redirect", "login", "denied", "refused", "unavailable", "signed out"
 
 # url name: (method, {role: outcome}) with the roles in the order of ROLES.
 ACCESS = {
@@ -40,6 +40,7 @@ ACCESS = {
     "accounts:mfa-backup-codes": ("post", [L, R, R, R, R]),
     "accounts:mfa-disable": ("post", [L, "bad", "bad", "bad", "bad"]),
     "accounts:logout": ("post", [R, R, R, R, R]),
+    "accounts:activity": ("post", [S, OK, OK, OK, OK]),
     "accounts:password-change": ("get", [L, OK, OK, OK, OK]),
     "accounts:password-change-done": ("get", [L, OK, OK, OK, OK]),
     "accounts:password-reset": ("get", [OK, OK, OK, OK, OK]),
@@ -178,6 +179,8 @@ def _outcome(response) -> str:
         return X
     if code == 400:
         return "bad"
+    if code == 401:
+        return S
     if code in (403, 404):
         return D
     if code == 503:

@@ -272,9 +272,12 @@ SECURE_HSTS_PRELOAD = _secure
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-# A session ends after this long without a request (IdleTimeoutMiddleware), and in any case when the cookie,
-# renewed with each write, expires.
+# A session ends after this long in which the person did nothing (IdleTimeoutMiddleware: a page polling by
+# itself does not count), and in any case when the cookie, renewed with each write, expires. The pages warn
+# SESSION_IDLE_WARNING_SECONDS before the end and offer to stay signed in (WCAG 2.2.1).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_IDLE_SECONDS = SESSION_IDLE_MINUTES * 60  # what the code reads; tests shorten it to seconds
+SESSION_IDLE_WARNING_SECONDS = env.int("SESSION_IDLE_WARNING_SECONDS", default=120)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy: no inline script anywhere; styles from our stylesheet, the branding colour with a

@@ -90,8 +90,7 @@ function bookingForm() {
     if (row.querySelector("input[name$='-DELETE']").checked) row.hidden = true;
     setupRow(row);
   });
-  addButton.addEventListener("click", (event) => {
-    event.preventDefault();
+  function addRow() {
     const index = parseInt(total.value, 10);
     const html = template.innerHTML.replace(/__prefix__/g, String(index));
     list.insertAdjacentHTML("beforeend", html);
@@ -99,7 +98,17 @@ function bookingForm() {
     const row = list.lastElementChild;
     setupRow(row);
     renumber();
-    row.querySelector("input[name$='-name']").focus();
+    return row;
+  }
+  addButton.addEventListener("click", (event) => {
+    event.preventDefault();
+    addRow().querySelector("input[name$='-name']").focus();
+  });
+  // What was typed before an idle logout comes back (idle.js): first the rows that had been added.
+  form.addEventListener("draft:restore", (event) => {
+    const rows = event.detail.names.map((name) => /^participants-(\d+)-/.exec(name)).filter(Boolean);
+    const needed = Math.min(max, Math.max(0, ...rows.map((match) => Number(match[1]) + 1)));
+    while (parseInt(total.value, 10) < needed) addRow();
   });
   renumber();
   repeatFields(form);

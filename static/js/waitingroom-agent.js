@@ -63,7 +63,19 @@
 
   let inFlight = false;
   let again = false;
+  let ended = false;
+  let events = null;
+  // The session ended (idle, or logged out elsewhere): stop, and let the idle clock (idle.js) keep what was
+  // typed and open the login page; without it, reloading leads there too.
+  function sessionEnded() {
+    ended = true;
+    clearInterval(timer);
+    if (events) events.close();
+    const event = new CustomEvent("session:ended", { cancelable: true });
+    if (document.dispatchEvent(event)) location.reload();
+  }
   async function refresh() {
+    if (ended) return;
     // Many events at once (a busy team) make one fetch at a time, plus one for whatever came meanwhile.
     if (inFlight) {
       again = true;
@@ -71,7 +83,16 @@
     }
     inFlight = true;
     try {
-      const response = await fetch(root.dataset.stateUrl, { headers: { Accept: "application/json" }, cache: "no-store" });
+      // Sent as background: the page asking by itself does not keep the session (accounts.middleware).
+      const response = await fetch(root.dataset.stateUrl, {
+        headers: { Accept: "application/json", "X-Background": "1" },
+        cache: "no-store",
+      });
+      // 401 from the idle clock; a redirect (to the login page) when the session was already gone.
+      if (response.status === 401 || response.redirected) {
+        sessionEnded();
+        return;
+      }
       if (!response.ok) throw new Error(response.statusText);
       const state = await response.json();
       update(state.html, state.waiting);
@@ -94,7 +115,7 @@
   }
   poll(REFRESH_MS);
   if (window.EventSource) {
-    const events = new EventSource(root.dataset.eventsUrl);
+    events = new EventSource(root.dataset.eventsUrl);
     events.onopen = () => {
       root.dataset.live = "open";
       refresh();
@@ -102,6 +123,7 @@
     };
     events.onmessage = () => refresh();
     events.onerror = () => {
+      if (ended) return;
       root.dataset.live = "down";
       poll(REFRESH_MS);
     };
@@ -119,6 +141,11 @@
       body: new FormData(form),
       headers: { Accept: "application/json" },
     });
+    if (response.redirected) {
+      // Signed out meanwhile: the form was answered with the login page.
+      sessionEnded();
+      return;
+    }
     const result = await response.json().catch(() => ({ ok: false, error: response.statusText }));
     if (result.ok) {
       form.reset();
