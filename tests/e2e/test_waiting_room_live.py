@@ -6,34 +6,19 @@ their live connection is open (data-live), so this is not the polling fallback a
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from tests.e2e.conftest import log_in, wait_until
+from tests.processes import database_url, free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -43,12 +28,12 @@ def app_url(transactional_db, tmp_path):
         redis.Redis.from_url(redis_url).ping()
     except redis.ConnectionError:
         pytest.skip(f"Redis is not running at {redis_url} (make run does not need it; CI starts it)")
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
         # The test settings (fast password hashing, in-memory video rooms) on the test database.
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "VAR_DIR": str(tmp_path / "var"),
         "SECRET_KEY": "live-waiting-room-test",
@@ -59,12 +44,7 @@ def app_url(transactional_db, tmp_path):
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         yield url
     finally:
         server.terminate()

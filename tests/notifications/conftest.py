@@ -1,7 +1,6 @@
 import email
 import email.policy
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from aiosmtpd.controller import Controller
 
 from notifications.sms import locmem
 from tests.factories import email_participant, link_participant, sms_participant  # noqa: F401 - the tests import them from here
+from tests.processes import free_port
 
 
 @dataclass
@@ -36,12 +36,6 @@ class SmtpListener:
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [message for message in self.received if address in message["To"]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ import redis
 from aiosmtpd.controller import Controller
 from celery import Celery
 from django.conf import settings
-from django.db import connection
 
 from notifications.models import DeliveryStatus, Notification, Purpose
 from tests.factories import AppointmentFactory, ParticipantFactory
+from tests.processes import database_url, free_port
 
-from .conftest import SmtpListener, free_port
+from .conftest import SmtpListener
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 200
@@ -54,18 +54,11 @@ def redis_url():
     client.close()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 def _start_worker(tmp_path: Path, redis_url: str, smtp_port: int) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": redis_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "VAR_DIR": str(tmp_path / "var"),
@@ -112,7 +105,8 @@ def test_every_message_arrives_once_although_the_worker_is_killed_half_way(tmp_p
             )
         )
     ids = [row.pk for row in Notification.objects.bulk_create(rows)]
-    sender = Celery(broker=redis_url)
+    # Not the current app: the suite's shared tasks must stay on the project's (eager) app after this test.
+    sender = Celery(broker=redis_url, set_as_current=False)
     worker = _start_worker(tmp_path, redis_url, port)
     try:
         for pk in ids:

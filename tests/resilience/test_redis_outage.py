@@ -10,17 +10,14 @@ import logging
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -28,38 +25,26 @@ from notifications.models import DeliveryStatus, Notification
 from notifications.services import sweep
 from scheduling.models import Appointment
 from tests.factories import link_participant
+from tests.processes import database_url, free_port, wait_for_port
 from waitingroom import ratelimit
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.fixture
 def dead_redis_url() -> str:
     """An address where nothing listens: Redis is stopped."""
-    return f"redis://127.0.0.1:{_free_port()}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 @pytest.fixture
 def server(transactional_db, tmp_path, dead_redis_url):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": dead_redis_url,
         "VAR_DIR": str(tmp_path / "var"),
         # The test's own key, so that the session the test logs in with is valid there.
@@ -75,12 +60,7 @@ def server(transactional_db, tmp_path, dead_redis_url):
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         yield url, log
     finally:
         process.terminate()
