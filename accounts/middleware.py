@@ -72,7 +72,14 @@ SEEN_AT = "seen_at"
 # "how long is left?"), so that a page left open does not keep its session alive.
 BACKGROUND_HEADER = "X-Background"
 # Event streams are background by nature, and EventSource cannot send a header.
-BACKGROUND_VIEWS = frozenset({"waitingroom:agent-events", "waitingroom:client-events"})
+BACKGROUND_VIEWS = frozenset(
+    {
+        "waitingroom:agent-events",
+        "waitingroom:client-events",
+        "waitingroom:agent-call-events",
+        "waitingroom:client-call-events",
+    }
+)
 
 
 def is_background(request: HttpRequest) -> bool:

@@ -22,6 +22,7 @@ from accounts.selectors import bookable_teams, is_agent_of_team
 from audit.services import Action, record_consults
 from notifications.optout import opted_out_numbers
 from notifications.services import announce_booking, announce_cancellation, announce_update
+from videoproviders.selectors import people_limit, smallest_room
 from videoproviders.services import plan_room, replan_room, retire_rooms
 from waitingroom.events import announce, publish, team_channel
 
@@ -135,6 +136,23 @@ def _opt_out_errors(rows: list[ParticipantInput], *, organisation_id: int) -> li
     ]
 
 
+def _room_size_errors(rows: list[ParticipantInput], *, agent: User) -> list[str]:
+    # The built-in rooms connect every browser with every other one: more people than that do not fit. Most
+    # consults are far below any room's size, and need no look at the agent's video account.
+    if len(rows) + 1 <= smallest_room():
+        return []
+    limit = people_limit(agent=agent)
+    if limit is None or len(rows) + 1 <= limit:
+        return []
+    return [
+        _(
+            "Built-in video rooms take at most %(people)d people: the agent and %(participants)d participants. "
+            "Split the consult, or ask an admin for a video service that holds more (Whereby)."
+        )
+        % {"people": limit, "participants": limit - 1}
+    ]
+
+
 def schedule_errors(
     *, user: User, team: Team, agent: User, start: datetime, end: datetime, appointment: Appointment | None = None
 ) -> dict[str, list[str]]:
@@ -166,6 +184,7 @@ def _validate_booking(
     errors = schedule_errors(user=user, team=team, agent=agent, start=start, end=end, appointment=appointment)
     cleaned, participant_errors = _clean_participants(participants)
     participant_errors += _opt_out_errors(cleaned, organisation_id=team.organisation_id)
+    participant_errors += _room_size_errors(cleaned, agent=agent)
     if participant_errors:
         errors["participants"] = participant_errors
     if errors:

@@ -1,10 +1,19 @@
 """What the tests that start processes of their own (a uvicorn server, a Celery worker) share: a free port on
 loopback, the test database's address for the child's DATABASE_URL, and waiting until a port answers."""
 
+import contextlib
+import os
 import socket
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -31,3 +40,33 @@ def wait_for_port(port: int, *, seconds: float = 15.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def uvicorn_server(
+    *, var_dir: Path, env: dict[str, str] | None = None, workers: int = 1, log: Path | None = None
+) -> Iterator[str]:
+    """The app as production serves it (uvicorn, ASGI: event streams work), with the test settings, on the
+    test database; yields its address. `env` adds or overrides variables (REDIS_URL, TURN settings...)."""
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(),
+        "VAR_DIR": str(var_dir),
+        "SECRET_KEY": settings.SECRET_KEY,
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers), "--lifespan", "off", "--log-level", "warning"]
+    command += ["--timeout-graceful-shutdown", "2"]
+    output = log.open("w") if log else subprocess.DEVNULL
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True, stdout=output, stderr=output)
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+        if log:
+            output.close()

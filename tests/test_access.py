@@ -63,6 +63,18 @@ ACCESS = {
     "waitingroom:start": ("post", [L, D, R, D, D]),
     "waitingroom:end": ("post", [L, R, R, D, R]),
     "waitingroom:message": ("post", [L, R, R, D, R]),
+    # Built-in video calls: the agent's side only for the consult's agent (here not running: sent back to the
+    # consult; a signal without a page in the call is malformed); the client's side by the link's token, and
+    # only once let in.
+    "waitingroom:call": ("get", [L, D, R, D, D]),
+    "waitingroom:agent-call-events": ("get", [U, U, U, U, U]),
+    "waitingroom:agent-call-state": ("get", [L, D, OK, D, D]),
+    "waitingroom:agent-call-signal": ("post", [L, D, "bad", D, D]),
+    "waitingroom:call-admit": ("post", [L, D, D, D, D]),
+    "waitingroom:call-remove": ("post", [L, D, D, D, D]),
+    "waitingroom:client-call-events": ("get", [U, U, U, U, U]),
+    "waitingroom:client-call-state": ("get", [D, D, D, D, D]),
+    "waitingroom:client-call-signal": ("post", ["bad", "bad", "bad", "bad", "bad"]),
     "videoproviders:whereby-webhook": ("post", [X, X, X, X, X]),
     "set_language": ("post", [R, R, R, R, R]),
     "javascript-catalog": ("get", [OK, OK, OK, OK, OK]),
@@ -75,7 +87,15 @@ ACCESS = {
 }
 
 
-PUBLIC_BY_TOKEN = {"waitingroom:join", "waitingroom:presence", "waitingroom:leave", "waitingroom:client-events"}
+PUBLIC_BY_TOKEN = {
+    "waitingroom:join",
+    "waitingroom:presence",
+    "waitingroom:leave",
+    "waitingroom:client-events",
+    "waitingroom:client-call-events",
+    "waitingroom:client-call-state",
+    "waitingroom:client-call-signal",
+}
 
 
 def _names(patterns, namespace=""):

@@ -76,6 +76,11 @@ class VideoProvider(ABC):
 
     # The participant URL works inside an iframe of the waiting page.
     embeddable: bool = False
+    # The consult happens on our own pages (the agent's call page, the client's join page) rather than at a
+    # provider's URL: participants are let in by the agent and there is nothing to redirect to.
+    in_page: bool = False
+    # The most people (agent included) one room holds; None: as many as the consult has.
+    max_people: int | None = None
 
     def can_embed(self, room_url: str) -> bool:
         return self.embeddable

@@ -107,3 +107,29 @@ def agent_video_problem(*, user: User) -> str | None:
         "problem": problem,
         "who": who_can_fix(organisation_id=user.organisation_id),
     }
+
+
+def happens_in_page(*, appointment) -> bool:
+    """Whether the consult's video call takes place on our own pages (built-in rooms): by its room, or,
+    before the room is made, by the agent's video account."""
+    room = live_room(appointment_id=appointment.pk)
+    alias = (
+        room.provider
+        if room is not None
+        else (resolve_account(agent=appointment.agent).account or Account("")).provider
+    )
+    return alias in providers and providers[alias].in_page
+
+
+def people_limit(*, agent: User) -> int | None:
+    """The most people (agent included) the agent's video rooms hold; None for no limit of ours."""
+    account = resolve_account(agent=agent).account
+    if account is None or account.provider not in providers:
+        return None
+    return providers[account.provider].max_people
+
+
+def smallest_room() -> int:
+    """The fewest people any configured provider's rooms hold (a booking's quick check)."""
+    limits = [providers[alias].max_people for alias in settings.VIDEO_PROVIDERS]
+    return min((limit for limit in limits if limit is not None), default=10**6)

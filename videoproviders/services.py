@@ -262,6 +262,8 @@ class ParticipantEntry:
     url: str
     # The provider lets the room be shown inside the waiting page (an iframe) rather than instead of it.
     embed: bool
+    # The call happens on the waiting page itself (built-in rooms): no URL to go to, the agent lets them in.
+    in_page: bool = False
 
 
 def participant_entry(*, participant: Participant) -> ParticipantEntry | None:
@@ -280,7 +282,7 @@ def participant_entry(*, participant: Participant) -> ParticipantEntry | None:
     url = provider.participant_url(
         room=made, account=account_for_room(room=room), display_name=participant.name, language=participant.language
     )
-    return ParticipantEntry(url=url, embed=provider.can_embed(room.participant_url))
+    return ParticipantEntry(url=url, embed=provider.can_embed(room.participant_url), in_page=provider.in_page)
 
 
 def participant_room_url(*, participant: Participant) -> str | None:

@@ -2,8 +2,12 @@
 that channel (server-sent events) hear of it within milliseconds and fetch what changed.
 
 Channels: `team:<id>` for the agents' and assistants' waiting rooms, `consult:<public id>` for the clients'
-pages. Events carry only a word ("presence", "message", "started"...), never data: pages fetch their
-state through the views that check who may see what.
+pages, `call:<public id>` for the pages in a built-in video call. Events carry only a word ("presence",
+"message", "started"...), never data: pages fetch their state through the views that check who may see what.
+
+The one exception is call signalling (waitingroom.calls): offers, answers and network candidates for one page
+in a call, on `peer:<public id>:<peer>:<session>`, which only that page listens to. They pass through and are
+not kept anywhere.
 
 With REDIS_URL set, events go through Redis pub/sub, so a page served by one web process hears a change
 made in another (uvicorn --workers N, several servers). Each process keeps one Redis connection and fans
@@ -14,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 import redis
 import redis.asyncio
@@ -29,11 +34,21 @@ RECONNECT_FIRST = 1
 RECONNECT_LONGEST = 30
 
 
+PEER_PREFIX = "peer:"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Call signalling for one page (JSON), as opposed to a word that says "fetch"."""
+
+    data: str
+
+
 class Subscription:
     def __init__(self, hub: "Hub", channels: list[str]) -> None:
         self.hub = hub
         self.channels = channels
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=QUEUE_SIZE)
+        self.queue: asyncio.Queue[str | Signal] = asyncio.Queue(maxsize=QUEUE_SIZE)
 
     def close(self) -> None:
         self.hub._remove(self)
@@ -67,9 +82,10 @@ class Hub:
 
     def dispatch(self, channel: str, event: str) -> None:
         """Hand an event to this process's listeners; runs in the event loop."""
+        item = Signal(event) if channel.startswith(PEER_PREFIX) else event
         for subscription in list(self._listeners.get(channel, ())):
             with contextlib.suppress(asyncio.QueueFull):
-                subscription.queue.put_nowait(event)
+                subscription.queue.put_nowait(item)
 
     def dispatch_threadsafe(self, channel: str, event: str) -> None:
         # Views run in worker threads under ASGI; the listeners' queues belong to the event loop.
@@ -140,6 +156,11 @@ def _send(channel: str, event: str) -> None:
         hub.dispatch_threadsafe(channel, event)
 
 
+def send_now(channel: str, event: str) -> None:
+    """Publish at once, outside any transaction: call signalling, which changes nothing in the database."""
+    _send(channel, event)
+
+
 def publish(channel: str, event: str) -> None:
     """Tell the listeners of a channel that something happened, once the current transaction commits
     (a page that fetches on the event must find the change)."""
@@ -152,6 +173,14 @@ def team_channel(team_id: int) -> str:
 
 def consult_channel(public_id) -> str:
     return f"consult:{public_id}"
+
+
+def call_channel(public_id) -> str:
+    return f"call:{public_id}"
+
+
+def peer_channel(public_id, peer: str, session: str) -> str:
+    return f"{PEER_PREFIX}{public_id}:{peer}:{session}"
 
 
 def announce(appointment, event: str) -> None:

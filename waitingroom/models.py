@@ -17,6 +17,8 @@ class Presence(models.Model):
     arrived_at = models.DateTimeField(_("arrived in the waiting room"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     admitted_at = models.DateTimeField(_("admitted"), null=True, blank=True)
+    # The agent took them out of a built-in video call; their page may no longer join it.
+    removed_at = models.DateTimeField(_("removed from the call"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
 
     class Meta:
@@ -51,3 +53,42 @@ class WaitingMessage(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class CallAttendance(models.Model):
+    """One page's time in a built-in video call, from joining to leaving: who was in the call when (wait
+    times, no-shows, how long a consult lasted). A reload is a new page and a new row; nothing of the call
+    itself (media, signalling) is stored."""
+
+    appointment = models.ForeignKey(
+        "scheduling.Appointment",
+        on_delete=models.CASCADE,
+        related_name="call_attendance",
+        verbose_name=_("appointment"),
+    )
+    # None: the consult's agent.
+    participant = models.ForeignKey(
+        "scheduling.Participant",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="call_attendance",
+        verbose_name=_("participant"),
+    )
+    # The page's own random id: tells a reloaded page from the one it replaces.
+    session = models.CharField(max_length=40)
+    joined_at = models.DateTimeField(_("joined"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call attendance")
+        verbose_name_plural = _("call attendance")
+        ordering = ["joined_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "session"], name="call_attendance_one_row_per_page")
+        ]
+        indexes = [models.Index(fields=["appointment", "left_at"], name="call_attendance_open")]
+
+    def __str__(self) -> str:
+        return f"{self.participant or _('agent')} {self.joined_at:%H:%M}"

@@ -17,9 +17,10 @@ from audit.services import Action, record_consults
 from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
 from scheduling.services import one_line
+from videoproviders.registry import providers
 from videoproviders.services import room_for_start
 
-from .events import announce, publish, team_channel
+from .events import announce, call_channel, publish, team_channel
 from .models import Presence, WaitingMessage
 
 
@@ -61,7 +62,11 @@ def check_in(*, participant: Participant) -> CheckIn:
     for name, value in changes.items():
         setattr(presence, name, value)
     if arrived:
-        publish(team_channel(participant.appointment.team_id), "presence")
+        appointment = participant.appointment
+        publish(team_channel(appointment.team_id), "presence")
+        if appointment.is_active:
+            # Arriving while the consult runs is knocking: the agent's call page shows it at once.
+            publish(call_channel(appointment.public_id), "knock")
     return CheckIn(presence, arrived)
 
 
@@ -123,6 +128,11 @@ def start_consult(*, appointment: Appointment, user: User) -> str:
         raise ValidationError(_("The links of this consult have expired, so it can no longer start."), code="expired")
     room = room_for_start(appointment=appointment)
     now = timezone.now()
+    if providers[room.provider].in_page:
+        # The waiting room is the lobby: whoever waits now is in the call; later arrivals knock.
+        from .calls import admit_waiting
+
+        admit_waiting(appointment=appointment, now=now)
     Appointment.objects.filter(pk=appointment.pk, started_at__isnull=True).update(started_at=now, updated_at=now)
     # Starting again after an end re-opens the consult.
     Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=False).update(ended_at=None, updated_at=now)

@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
 from accounts.selectors import visible_teams
+from scheduling.selectors import get_visible_appointment
 
-from . import ratelimit, services
-from .events import Subscription, consult_channel, hub, team_channel
+from . import calls, ratelimit, services
+from .events import Signal, Subscription, call_channel, consult_channel, hub, peer_channel, team_channel
 from .selectors import LinkState, link_state, participant_for_token
 
 # A comment line this often keeps proxies from closing an idle stream, and refreshes the client's presence.
@@ -60,7 +61,7 @@ async def _stream(
                 if on_tick is not None:
                     await on_tick()
             else:
-                yield f"data: {event}\n\n"
+                yield f"event: signal\ndata: {event.data}\n\n" if isinstance(event, Signal) else f"data: {event}\n\n"
     finally:
         # The browser went away (Django cancels the stream when the connection closes).
         subscription.close()
@@ -127,3 +128,88 @@ async def client_events(request: HttpRequest, token: str) -> HttpResponse:
         await _pooled(services.leave)(participant=participant)
 
     return _response(_stream(subscription, on_tick=still_here, on_close=gone))
+
+
+# --- built-in video calls -------------------------------------------------------------------------------
+
+
+def _call_session(request: HttpRequest) -> str | None:
+    session = request.GET.get("session", "")
+    return session if calls.valid_session(session) else None
+
+
+async def _call_stream(appointment, participant, session: str) -> HttpResponse:
+    """The stream of one page in a call: its own signalling, the call's changes, the consult's end. Open
+    means in the call; closing it (the page left, the network went) leaves the call."""
+    channels = [
+        peer_channel(appointment.public_id, calls.peer_id(participant), session),
+        call_channel(appointment.public_id),
+        consult_channel(appointment.public_id),
+    ]
+    subscription = hub.subscribe(channels)
+    try:
+        attendance = await _pooled(calls.join)(appointment=appointment, participant=participant, session=session)
+    except calls.CallFull:
+        subscription.close()
+        await _release_request_connections()
+        return HttpResponse(status=409)
+    await _release_request_connections()
+
+    async def still_here() -> None:
+        await _pooled(calls.still_here)(attendance_id=attendance.pk)
+
+    async def gone() -> None:
+        await _pooled(calls.leave)(attendance_id=attendance.pk)
+
+    return _response(_stream(subscription, on_tick=still_here, on_close=gone))
+
+
+def _client_in_call(request: HttpRequest, token: str):
+    participant = _participant(request, token)
+    if participant is None or participant == "blocked":
+        return participant
+    if link_state(participant=participant) is not LinkState.VALID:
+        return None
+    return participant
+
+
+async def client_call_events(request: HttpRequest, token: str) -> HttpResponse:
+    """A client's page in the call (let in by the agent, not taken out again)."""
+    if not _served_by_asgi(request):
+        return HttpResponse(status=503)
+    session = _call_session(request)
+    participant = await sync_to_async(_client_in_call)(request, token)
+    if participant == "blocked":
+        return HttpResponse(status=429)
+    if participant is None or session is None:
+        await _release_request_connections()
+        return HttpResponse(status=404)
+    appointment = participant.appointment
+    allowed = await sync_to_async(calls.may_join)(appointment=appointment, participant=participant)
+    if not allowed:
+        await _release_request_connections()
+        return HttpResponse(status=403)
+    return await _call_stream(appointment, participant, session)
+
+
+def _agents_consult(user, public_id):
+    appointment = get_visible_appointment(user=user, public_id=public_id)
+    return appointment if calls.may_join(appointment=appointment, participant=None, user=user) else None
+
+
+async def agent_call_events(request: HttpRequest, public_id) -> HttpResponse:
+    """The agent's call page: only the consult's own agent, while the consult runs."""
+    if not _served_by_asgi(request):
+        return HttpResponse(status=503)
+    user = await request.auser()
+    session = _call_session(request)
+    if not user.is_authenticated or session is None:
+        return HttpResponse(status=403)
+    try:
+        appointment = await sync_to_async(_agents_consult)(user, public_id)
+    except Http404:
+        appointment = None
+    if appointment is None:
+        await _release_request_connections()
+        return HttpResponse(status=403)
+    return await _call_stream(appointment, None, session)

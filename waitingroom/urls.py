@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import streams, views
+from . import call_views, streams, views
 
 app_name = "waitingroom"
 
@@ -15,4 +15,14 @@ urlpatterns = [
     path("consults/<uuid:public_id>/start/", views.start, name="start"),
     path("consults/<uuid:public_id>/end/", views.end, name="end"),
     path("consults/<uuid:public_id>/message/", views.send_message, name="message"),
+    # Built-in video calls.
+    path("consults/<uuid:public_id>/call/", call_views.call_page, name="call"),
+    path("consults/<uuid:public_id>/call/events/", streams.agent_call_events, name="agent-call-events"),
+    path("consults/<uuid:public_id>/call/state/", call_views.agent_state, name="agent-call-state"),
+    path("consults/<uuid:public_id>/call/signal/", call_views.agent_signal, name="agent-call-signal"),
+    path("consults/<uuid:public_id>/call/admit/", call_views.admit, name="call-admit"),
+    path("consults/<uuid:public_id>/call/remove/", call_views.remove, name="call-remove"),
+    path("join/<str:token>/call/events/", streams.client_call_events, name="client-call-events"),
+    path("join/<str:token>/call/state/", call_views.client_state, name="client-call-state"),
+    path("join/<str:token>/call/signal/", call_views.client_signal, name="client-call-signal"),
 ]

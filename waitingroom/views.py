@@ -12,14 +12,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from scheduling.models import Participant
-from scheduling.selectors import can_manage, get_visible_appointment
-from scheduling.views.overview import OverviewFilter
+from scheduling.selectors import get_visible_appointment
 from videoproviders.base import VideoProviderError
-from videoproviders.selectors import agent_video_problem, who_can_fix
+from videoproviders.selectors import agent_video_problem, happens_in_page, who_can_fix
 from videoproviders.services import participant_entry
 
-from . import ratelimit, services
-from .selectors import LinkState, link_state, messages_for_client, participant_for_token, waiting_room
+from . import calls, ratelimit, services
+from .lists import waiting_list_context
+from .selectors import LinkState, link_state, messages_for_client, participant_for_token
 
 _TEMPLATES = {
     LinkState.VALID: "waitingroom/join.html",
@@ -73,6 +73,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 "appointment": appointment,
                 "organisation": organisation,
                 "too_early": state is LinkState.VALID and timezone.now() < appointment.start,
+                "in_page": state is LinkState.VALID and happens_in_page(appointment=appointment),
                 "waiting_messages": waiting_messages,
             },
             status=410 if state is not LinkState.VALID else 200,
@@ -97,7 +98,10 @@ def client_state(participant: Participant) -> dict:
         }
     if appointment.is_active:
         entry = participant_entry(participant=participant)
-        if entry is not None:
+        if entry is not None and entry.in_page:
+            # A built-in call: the agent let them in (or took them out); otherwise they are knocking.
+            data["state"] = calls.client_state(participant=participant)
+        elif entry is not None:
             services.admit(participant=participant)
             data |= {"state": "room", "room_url": entry.url, "embed": entry.embed}
     elif appointment.ended_at is not None:
@@ -115,7 +119,8 @@ def presence(request: HttpRequest, token: str) -> HttpResponse:
     if participant is None:
         return JsonResponse({"state": "unknown"}, status=404)
     data = client_state(participant)
-    if data["state"] == "waiting":
+    if data["state"] in ("waiting", "knocking"):
+        # Knocking is waiting while the consult runs: the agent sees them and hears the bell.
         services.check_in(participant=participant)
     return _public(JsonResponse(data))
 
@@ -132,33 +137,10 @@ def leave(request: HttpRequest, token: str) -> HttpResponse:
 # --- the agent's side ----------------------------------------------------------------------------------
 
 
-def _waiting_room_context(request: HttpRequest) -> dict:
-    filters = OverviewFilter(request.GET, user=request.user)
-    now = timezone.now()
-    appointments = waiting_room(
-        user=request.user,
-        day=timezone.localdate(),
-        team_id=filters.value("team"),
-        agent_id=filters.value("agent"),
-    )
-    waiting_ids = []
-    for appointment in appointments:
-        appointment.can_manage = can_manage(user=request.user, appointment=appointment)
-        for participant in appointment.active_participants:
-            presence = getattr(participant, "presence", None)
-            # Sent into the room: no longer waiting, even while the old page still checks in.
-            participant.in_room = bool(appointment.is_active and presence and presence.admitted_at)
-            participant.waiting = not participant.in_room and services.is_waiting(presence, now)
-            participant.waiting_since = presence.arrived_at if participant.waiting else None
-            if participant.waiting:
-                waiting_ids.append(participant.pk)
-    return {"filters": filters, "appointments": appointments, "now": now, "waiting_ids": waiting_ids}
-
-
 @login_required
 @require_GET
 def waiting_room_page(request: HttpRequest) -> HttpResponse:
-    context = _waiting_room_context(request)
+    context = waiting_list_context(request)
     context["video_problem"] = agent_video_problem(user=request.user)
     return render(request, "waitingroom/waiting_room.html", context)
 
@@ -167,7 +149,7 @@ def waiting_room_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def waiting_room_state(request: HttpRequest) -> HttpResponse:
     """The list as HTML for the page to swap in, and who is waiting, so the page can ring for arrivals."""
-    context = _waiting_room_context(request)
+    context = waiting_list_context(request)
     html = render_to_string("waitingroom/_waiting_list.html", context, request=request)
     return JsonResponse({"html": html, "waiting": context["waiting_ids"]})
 

@@ -175,8 +175,19 @@ else:
     SMS_BACKEND = {"BACKEND": env.str("SMS_BACKEND", default="notifications.sms.console.ConsoleBackend")}
 
 # Video: providers by alias, like STORAGES. An agent's video account (admin) picks one; agents without an
-# account use VIDEO_DEFAULT_PROVIDER (empty: they must have one). Jitsi on meet.jit.si needs no account.
+# account use VIDEO_DEFAULT_PROVIDER (empty: they must have one). The built-in rooms need no account and no
+# internet: the browsers connect directly, through STUN/TURN servers where networks need them.
 VIDEO_PROVIDERS = {
+    "builtin": {
+        "BACKEND": "videoproviders.builtin.BuiltinProvider",
+        "OPTIONS": {
+            "stun_urls": env.list("VIDEO_STUN_URLS", default=[]),
+            "turn_urls": env.list("VIDEO_TURN_URLS", default=[]),
+            # coturn's static-auth-secret: credentials are derived from it per person, it never leaves here.
+            "turn_secret": env.str("VIDEO_TURN_SECRET", default=""),
+            "ice_transport_policy": env.str("VIDEO_ICE_TRANSPORT_POLICY", default="all"),
+        },
+    },
     "jitsi": {
         "BACKEND": "videoproviders.jitsi.JitsiProvider",
         "OPTIONS": {"server_url": env.str("JITSI_URL", default="https://meet.jit.si")},
@@ -187,7 +198,7 @@ VIDEO_PROVIDERS = {
     },
     "personal": {"BACKEND": "videoproviders.personal.PersonalRoomProvider"},
 }
-VIDEO_DEFAULT_PROVIDER = env.str("VIDEO_DEFAULT_PROVIDER", default="jitsi")
+VIDEO_DEFAULT_PROVIDER = env.str("VIDEO_DEFAULT_PROVIDER", default="builtin")
 # How often beat looks for rooms to make, remove or clean up, and how long a claimed room may take.
 VIDEO_ROOM_SWEEP_SECONDS = env.float("VIDEO_ROOM_SWEEP_SECONDS", default=30.0)
 VIDEO_ROOM_LEASE_SECONDS = env.int("VIDEO_ROOM_LEASE_SECONDS", default=120)
@@ -252,6 +263,8 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": NOTIFICATION_SWEEP_SECONDS},
     "video-rooms-sweep": {"task": "videoproviders.sweep", "schedule": VIDEO_ROOM_SWEEP_SECONDS},
+    # Built-in calls: pages gone without a goodbye have left; calls nobody is in any more end.
+    "calls-sweep": {"task": "waitingroom.sweep_calls", "schedule": VIDEO_ROOM_SWEEP_SECONDS},
     # Clients' personal data past each organisation's retention period, erased every night.
     "privacy-retention": {
         "task": "privacy.erase_expired",
@@ -321,6 +334,14 @@ LOGGING = {
 
 # Waiting room: a client whose page has not checked in for this long is no longer waiting.
 WAITING_PRESENCE_TIMEOUT_SECONDS = env.int("WAITING_PRESENCE_TIMEOUT_SECONDS", default=15)
+# Built-in video calls (waitingroom.calls): a page whose call stream has not been heard of for this long has
+# left; a call nobody has been in for the grace ends by itself (the grace covers a reload). Signalling
+# messages are limited in size and in number per page and window.
+CALL_PRESENCE_TIMEOUT_SECONDS = env.int("CALL_PRESENCE_TIMEOUT_SECONDS", default=30)
+CALL_EMPTY_GRACE_SECONDS = env.int("CALL_EMPTY_GRACE_SECONDS", default=60)
+CALL_SIGNAL_MAX_BYTES = 64 * 1024
+CALL_SIGNAL_WINDOW_SECONDS = 10
+CALL_SIGNALS_PER_WINDOW = 300
 # Unknown join tokens from one address before its join requests are refused (HTTP 429) for the window.
 JOIN_TOKEN_MISSES_ALLOWED = env.int("JOIN_TOKEN_MISSES_ALLOWED", default=20)
 JOIN_TOKEN_MISS_WINDOW_SECONDS = env.int("JOIN_TOKEN_MISS_WINDOW_SECONDS", default=600)

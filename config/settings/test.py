@@ -22,6 +22,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 # Rooms are made in memory unless a test picks a provider; the Whereby tests run a local fake server.
 VIDEO_PROVIDERS = {**VIDEO_PROVIDERS, "locmem": {"BACKEND": "videoproviders.locmem.LocmemProvider"}}
+# The built-in rooms' browsers keep to 127.0.0.1 candidates in tests: no test packet leaves the machine. A test
+# may point them at a coturn of its own on 127.0.0.1 (VIDEO_TURN_URLS, VIDEO_TURN_SECRET, relay only).
+VIDEO_PROVIDERS["builtin"] = {
+    "BACKEND": "videoproviders.builtin.BuiltinProvider",
+    "OPTIONS": {**VIDEO_PROVIDERS["builtin"]["OPTIONS"], "loopback_only": True},
+}
 VIDEO_DEFAULT_PROVIDER = "locmem"
 # Rate-limit counters in memory: the suite clears the cache between tests and must never flush a Redis.
 CACHES = {

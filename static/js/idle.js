@@ -96,6 +96,12 @@
   for (const type of ["keydown", "pointerdown", "wheel", "input"]) {
     document.addEventListener(type, activity, { capture: true, passive: true });
   }
+  // A page's own script may say that the person is busy without touching anything: in a video call, talking.
+  document.addEventListener("session:active", () => {
+    if (leaving || dialog.open) return;
+    unreported = true;
+    if (!reportTimer) reportTimer = setTimeout(report, Math.max(0, lastReport + REPORT_MS - Date.now()));
+  });
 
   // --- the count-down ---------------------------------------------------------------------------------
 

@@ -130,6 +130,21 @@
     window.addEventListener("pagehide", () => events.close());
   }
 
+  // Letting a knocking client in from the list, without leaving the page (a call may run beside it).
+  root.addEventListener("submit", async (event) => {
+    const form = event.target.closest(".person__action");
+    if (!form) return;
+    event.preventDefault();
+    form.querySelector("button").disabled = true;
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      headers: { Accept: "application/json" },
+    });
+    if (response.redirected) return sessionEnded();
+    refresh();
+  });
+
   // Messages are sent in the background; without JavaScript the form posts and comes back.
   root.addEventListener("submit", async (event) => {
     const form = event.target.closest("[data-message-form]");

@@ -11,6 +11,9 @@
   let leaving = false;
   let timer = null;
   let events = null;
+  const check = root.querySelector("[data-device-check]");
+  const help = check.querySelector("[data-device-help]");
+  const preview = check.querySelector("[data-preview]");
 
   function showMessages(messages) {
     const known = new Set([...list.querySelectorAll("[data-message-id]")].map((li) => li.dataset.messageId));
@@ -28,9 +31,48 @@
     section.hidden = messages.length === 0;
   }
 
+  const waitingText = status.textContent;
+  const endBox = root.querySelector("[data-join-end]");
+
+  function showEnd(message, canRejoin) {
+    root.classList.remove("is-in-call");
+    endBox.querySelector("[data-join-end-text]").textContent = message;
+    endBox.querySelector("[data-rejoin]").hidden = !canRejoin;
+    endBox.hidden = false;
+    status.textContent = message;
+  }
+
+  // A built-in call on this page (static/js/call.js): the waiting page becomes the call, with the camera
+  // and microphone the client already allowed for the check, so no second question.
+  function startCall() {
+    leaving = true; // no goodbye to the waiting room: they are in the consult
+    stop();
+    root.classList.add("is-in-call");
+    const stream = preview.srcObject || null;
+    document.dispatchEvent(new CustomEvent("call:start", { detail: { stream } }));
+  }
+  document.addEventListener("call:finished", (event) => {
+    const state = event.detail.state;
+    if (state === "ended") showEnd(root.dataset.textEnded, false);
+    else if (state === "removed") showEnd(root.dataset.textRemoved, false);
+    else if (state === "left") showEnd(root.dataset.textLeft, true);
+    else window.location.reload(); // the link expired or the consult stopped: the page says why
+  });
+  const rejoin = endBox.querySelector("[data-rejoin]");
+  rejoin.addEventListener("click", () => window.location.reload());
+
   function apply(state) {
     if (state.state === "waiting") {
+      status.textContent = waitingText;
       showMessages(state.messages || []);
+    } else if (state.state === "knocking") {
+      status.textContent = root.dataset.textKnocking;
+      showMessages(state.messages || []);
+    } else if (state.state === "call") {
+      startCall();
+    } else if (state.state === "removed") {
+      stop();
+      showEnd(root.dataset.textRemoved, false);
     } else if (state.state === "room" && state.room_url) {
       leaving = true;
       status.textContent = root.dataset.textRoom;
@@ -38,8 +80,8 @@
       if (state.embed) showRoom(state.room_url);
       else window.location.assign(state.room_url);
     } else if (state.state === "ended") {
-      status.textContent = root.dataset.textEnded;
       stop();
+      showEnd(root.dataset.textEnded, false);
     } else {
       // Cancelled, expired or unknown: the page itself explains it in the client's language.
       stop();
@@ -114,9 +156,6 @@
   connect();
 
   // Camera, microphone and speaker check.
-  const check = root.querySelector("[data-device-check]");
-  const help = check.querySelector("[data-device-help]");
-  const preview = check.querySelector("[data-preview]");
   const meter = check.querySelector("[data-meter]");
   let audio = null;
 

@@ -5,19 +5,13 @@ and the start of the consult only reach the other page through Redis pub/sub. Bo
 their live connection is open (data-live), so this is not the polling fallback at work.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import redis
 from django.conf import settings
 
 from tests.e2e.conftest import log_in, wait_until
-from tests.processes import database_url, free_port, wait_for_port
+from tests.processes import uvicorn_server
 
-ROOT = Path(__file__).resolve().parents[2]
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
 
 
@@ -28,27 +22,9 @@ def app_url(transactional_db, tmp_path):
         redis.Redis.from_url(redis_url).ping()
     except redis.ConnectionError:
         pytest.skip(f"Redis is not running at {redis_url} (make run does not need it; CI starts it)")
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
-        # The test settings (fast password hashing, in-memory video rooms) on the test database.
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": redis_url,
-        "VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "live-waiting-room-test",
-    }
-    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "2", "--lifespan", "off", "--log-level", "warning"]
-    command += ["--timeout-graceful-shutdown", "2"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_port(port)
+    # The test settings (fast password hashing, in-memory video rooms) on the test database, two processes.
+    with uvicorn_server(var_dir=tmp_path / "var", env={"REDIS_URL": redis_url}, workers=2) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
 
 def test_the_live_waiting_room_across_two_server_processes(browser, app_url, agent, password, consult):

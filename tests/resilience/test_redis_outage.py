@@ -21,12 +21,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from config import ratelimit
 from notifications.models import DeliveryStatus, Notification
 from notifications.services import sweep
 from scheduling.models import Appointment
 from tests.factories import link_participant
 from tests.processes import database_url, free_port, wait_for_port
-from waitingroom import ratelimit
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,10 +131,10 @@ def test_the_join_link_limit_still_holds_per_process_while_redis_is_down(db, cli
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead_redis_url},
     }
     ratelimit._warned_at = 0.0
-    with caplog.at_level(logging.WARNING, logger="waitingroom.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="config.ratelimit"):
         for _ in range(settings.JOIN_TOKEN_MISSES_ALLOWED):
             assert client.get(f"/join/{secrets.token_urlsafe(32)}/").status_code == 404
         assert client.get(f"/join/{secrets.token_urlsafe(32)}/").status_code == 429
     # Said once, not on every request of the outage.
-    said = [r.getMessage() for r in caplog.records if r.name == "waitingroom.ratelimit"]
+    said = [r.getMessage() for r in caplog.records if r.name == "config.ratelimit"]
     assert len(said) == 1 and said[0].startswith("Join-link rate limit: Redis is unreachable")

@@ -166,3 +166,20 @@ def test_anonymous_user_is_sent_to_login(client):
 def test_form_is_shown_in_dutch(assistant_client):
     response = assistant_client.get(URL, headers={"accept-language": "nl"})
     assert "Uitnodiging versturen" in response.content.decode()
+
+
+def test_the_built_in_rooms_take_at_most_five_people_and_the_form_says_so(assistant_client, form_data, agent):
+    from videoproviders.models import AgentVideoAccount
+
+    AgentVideoAccount.objects.create(agent=agent, provider="builtin")
+    five = [{"name": f"Client {i}", "email": f"c{i}@example.org"} for i in range(5)]
+    response = assistant_client.post(URL, form_data(participants=five))
+    assert response.status_code == 200
+    assert response.context["participants"].non_form_errors() == [
+        "Built-in video rooms take at most 5 people: the agent and 4 participants. "
+        "Split the consult, or ask an admin for a video service that holds more (Whereby)."
+    ]
+    assert response.context["form"]["subject"].value() == "Intake"
+    assert not Appointment.objects.exists()
+    response = assistant_client.post(URL, form_data(participants=five[:4]))
+    assert response.status_code == 302
