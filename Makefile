@@ -48,11 +48,13 @@ messages: install-dev
 	$(BIN)/python manage.py makemessages --locale nl --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-## Benchmarks of the pages, the outbox and the live waiting room (see README; the last two need Redis).
+## Benchmarks of the pages, the outbox, the live waiting room (these two need Redis) and the video calls
+## (Chromium and coturn); see README.
 bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/waitingroom.py
+	$(BIN)/python bench/video.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

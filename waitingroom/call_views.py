@@ -84,7 +84,10 @@ def _relay(appointment: Appointment, sender: Participant | None, request: HttpRe
     except PermissionDenied:
         return JsonResponse({"error": "not in this call"}, status=403)
     except ValidationError as error:
-        status = {"too_large": 413, "rate": 429, "gone": 410}.get(error.code, 400)
+        if error.code == "gone":
+            # The addressee left a moment ago (the call ended, a page reloaded): nothing to pass on, nothing wrong.
+            return HttpResponse(status=204)
+        status = {"too_large": 413, "rate": 429}.get(error.code, 400)
         return JsonResponse({"error": error.messages[0]}, status=status)
     return HttpResponse(status=204)
 

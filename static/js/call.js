@@ -34,6 +34,7 @@
   let me = null;
   let ice = { iceServers: [], iceTransportPolicy: "all", loopbackOnly: false };
   let local = null; // MediaStream sent to everyone
+  let media = Promise.resolve(null); // resolves once the camera and microphone are ours (or refused)
   let events = null;
   let started = false;
   let finished = false;
@@ -85,7 +86,8 @@
           document.dispatchEvent(new CustomEvent("session:ended", { cancelable: true }));
           return;
         }
-        apply(await response.json());
+        note("state");
+        await apply(await response.json());
       } catch {
         // The network: the stream reconnects and asks again.
       } finally {
@@ -99,8 +101,9 @@
     return inFlight;
   }
 
-  function apply(state) {
+  async function apply(state) {
     if (state.state !== "call") return finish(state.state);
+    await media;
     me = state.me;
     if (state.ice) ice = state.ice;
     const present = new Set();
@@ -120,6 +123,7 @@
   function connect() {
     events = new EventSource(withSession(root.dataset.eventsUrl));
     events.onopen = () => {
+      note("stream-open");
       root.dataset.live = "open";
       say("");
       refresh();
@@ -165,6 +169,17 @@
       this.pc = new RTCPeerConnection({ iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy });
       this.remote = new MediaStream();
       this.tile.video.srcObject = this.remote;
+      // When the first picture of this person was shown (the benchmark's "time to first frame").
+      this.firstFrameAt = null;
+      const video = this.tile.video;
+      const firstFrame = () => {
+        if (this.firstFrameAt === null) {
+          this.firstFrameAt = Date.now();
+          note("first-frame", this.id);
+        }
+      };
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(firstFrame);
+      else video.addEventListener("playing", firstFrame, { once: true });
       this.pc.ontrack = ({ track }) => {
         this.remote.addTrack(track);
         track.onunmute = () => this.tile.video.play().catch(() => {});
@@ -650,12 +665,20 @@
   async function start(given) {
     if (started) return;
     started = true;
+    note("start");
     root.hidden = false;
     document.body.classList.add("in-call");
-    local = await ownMedia(given);
-    if (local) selfView.srcObject = local;
-    controls();
+    // The camera and the call's stream at the same time: connections wait for the camera (apply), not the
+    // stream for it.
+    media = ownMedia(given).then((stream) => {
+      local = stream;
+      if (local) selfView.srcObject = local;
+      note("media");
+      return local;
+    });
     connect();
+    await media;
+    controls();
     setInterval(showQuality, STATS_MS);
     // Being in a call is doing something: the idle clock (idle.js) must not sign the agent out mid-consult.
     setInterval(() => {

@@ -62,24 +62,49 @@ def consult(transactional_db, assistant, agent, team):
     )
 
 
+class Coturn:
+    """coturn on 127.0.0.1 only, with a shared secret: the relay of the tests' calls. It can be stopped and
+    started again on the same port, as a relay (or a network) that goes away and comes back."""
+
+    def __init__(self, log_dir) -> None:
+        binary = shutil.which("turnserver")
+        if binary is None:
+            pytest.skip("coturn is not installed (apt-get install coturn; .ci/run installs it)")
+        self.binary = binary
+        self.port, self.secret = free_port(), secrets.token_hex(16)
+        self.log_dir = log_dir
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"turn:127.0.0.1:{self.port}?transport=udp"
+
+    def start(self) -> None:
+        command = [self.binary, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1"]
+        command += [f"--listening-port={self.port}", "--use-auth-secret", f"--static-auth-secret={self.secret}"]
+        command += ["--realm=videoconsult.test", "--no-tls", "--no-dtls", "--allow-loopback-peers", "--no-cli"]
+        command += ["--no-multicast-peers", f"--log-file={self.log_dir / 'turn.log'}", "--simple-log"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)  # coturn listens on TCP as well as UDP
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
 @pytest.fixture
-def coturn(tmp_path):
-    """coturn on 127.0.0.1 only, with a shared secret, for the relay-only call."""
-    binary = shutil.which("turnserver")
-    if binary is None:
-        pytest.skip("coturn is not installed (apt-get install coturn; .ci/run installs it)")
-    port, secret = free_port(), secrets.token_hex(16)
-    command = [binary, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={port}"]
-    command += ["--use-auth-secret", f"--static-auth-secret={secret}", "--realm=videoconsult.test"]
-    command += ["--no-tls", "--no-dtls", "--allow-loopback-peers", "--no-cli", "--no-multicast-peers"]
-    command += [f"--log-file={tmp_path / 'turn.log'}", "--simple-log", "--min-port=49160", "--max-port=49200"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)  # coturn listens on TCP as well as UDP
-        yield f"turn:127.0.0.1:{port}?transport=udp", secret
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def relay(tmp_path):
+    turn = Coturn(tmp_path)
+    turn.start()
+    yield turn
+    turn.stop()
+
+
+@pytest.fixture
+def coturn(relay):
+    return relay.url, relay.secret
 
 
 def relay_only(turn_url: str, secret: str) -> dict[str, str]:
@@ -233,6 +258,48 @@ def test_a_late_client_knocks_rings_is_let_in_and_can_be_taken_out(pages, consul
     wait_until(client, connected(client, 1), timeout=15)
 
 
+def test_the_call_comes_back_by_itself_after_the_network_was_gone(pages, consult, agent, password, relay):
+    """The relay (all the media's way here) stops and comes back: the pages restart ICE and reconnect."""
+    jan = consult.participants.get(name="Jan Peters")
+    client = pages.open(phone=True)
+    agent_page = pages.open()
+    wait_in_waiting_room(client, jan)
+    start_consult(agent_page, consult, agent, password)
+    wait_until(client, connected(client, 1), timeout=20)
+    relay.stop()
+    wait_until(client, connected(client, 0), timeout=30)
+    relay.start()
+    wait_until(client, connected(client, 1), timeout=45)
+    wait_until(agent_page, connected(agent_page, 1), timeout=45)
+    before = measure(client)[0]["framesDecoded"]
+    client.wait_for_timeout(1500)
+    assert measure(client)[0]["framesDecoded"] > before
+
+
+def test_when_no_connection_can_be_made_the_pages_say_so_with_the_practices_number(
+    browser, consult, agent, password, relay, tmp_path
+):
+    from accounts.models import Organisation
+
+    Organisation.objects.filter(pk=consult.organisation_id).update(contact_phone="020 123 4567")
+    # Credentials signed with another secret than the relay's: it refuses them, nothing ever connects.
+    env = relay_only(relay.url, "not-the-relays-secret")
+    with uvicorn_server(var_dir=tmp_path / "var", env=env) as url:
+        opened = Pages(browser, url)
+        try:
+            jan = consult.participants.get(name="Jan Peters")
+            client = opened.open(phone=True)
+            agent_page = opened.open()
+            wait_in_waiting_room(client, jan)
+            start_consult(agent_page, consult, agent, password)
+            for page in (client, agent_page):
+                problem = page.locator(".tile [data-tile-problem]")
+                problem.wait_for(state="visible", timeout=40_000)
+                assert "If it keeps failing, call the practice: 020 123 4567." in problem.inner_text()
+        finally:
+            opened.close()
+
+
 def test_the_controls_are_labelled_and_work_by_keyboard(pages, consult, agent, password):
     jan = consult.participants.get(name="Jan Peters")
     client = pages.open(phone=True)
@@ -247,6 +314,10 @@ def test_the_controls_are_labelled_and_work_by_keyboard(pages, consult, agent, p
     assert camera.inner_text() == "Camera on"
     client.keyboard.press("Space")
     assert camera.get_attribute("aria-pressed") == "false"
+    # The microphone and speaker can be chosen where the browser lets a page (the fake devices are there).
+    client.click("[data-devices] summary")
+    assert client.locator("[data-microphone] option").count() >= 1
+    client.keyboard.press("Escape")
     # On a 360 px phone nothing of the call is wider than the screen.
     client.set_viewport_size({"width": 360, "height": 740})
     assert client.evaluate("document.documentElement.scrollWidth") <= 360

@@ -217,12 +217,9 @@ def test_signals_are_limited_in_size_form_and_number(agent_client, running, jan,
     huge = {"candidate": "x" * settings.CALL_SIGNAL_MAX_BYTES}
     assert _signal(running, jan.token, "jan-page-0001", **to, kind="candidate", data=huge).status_code == 413
     assert _signal(running, jan.token, "jan-page-0001", **to, kind="shell", data={}).status_code == 400
-    assert (
-        _signal(
-            running, jan.token, "jan-page-0001", to="host", to_session="gone-page-01", kind="candidate", data={}
-        ).status_code
-        == 410
-    )
+    # To a page that has just left: dropped quietly (the call ended, a page reloaded).
+    gone = {"to": "host", "to_session": "gone-page-01"}
+    assert _signal(running, jan.token, "jan-page-0001", **gone, kind="candidate", data={}).status_code == 204
     settings.CALL_SIGNALS_PER_WINDOW = 3
     codes = [
         _signal(running, jan.token, "jan-page-0001", **to, kind="candidate", data={"candidate": ""}).status_code
@@ -312,3 +309,15 @@ def test_a_page_that_went_without_a_goodbye_has_left_when_last_seen(running, jan
 def test_waiting_clients_are_let_in_when_the_consult_starts_but_not_those_who_went(running, jan, piet):
     assert Presence.objects.get(participant=jan).admitted_at is not None
     assert not Presence.objects.filter(participant=piet, admitted_at__isnull=False).exists()
+
+
+def test_an_expired_link_gets_nothing_of_the_call_even_when_let_in_before(running, jan):
+    from scheduling.models import Appointment
+
+    past = timezone.now() - timedelta(hours=3)
+    Appointment.objects.filter(pk=running.pk).update(start=past, end=past + timedelta(minutes=30))
+    response = Client().get(reverse("waitingroom:client-call-state", args=[jan.token]) + "?session=jan-page-0001")
+    assert response.status_code == 404
+    message = json.dumps({"to": "host", "to_session": "agent-page-01", "kind": "candidate", "data": {}})
+    url = reverse("waitingroom:client-call-signal", args=[jan.token]) + "?session=jan-page-0001"
+    assert Client().post(url, message, content_type="application/json").status_code == 404
