@@ -20,6 +20,9 @@ class Presence(models.Model):
     # The agent took them out of a built-in video call; their page may no longer join it.
     removed_at = models.DateTimeField(_("removed from the call"), null=True, blank=True)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    # The page (its own random id) that said goodbye: a check-in that page sent just before, arriving after
+    # the goodbye, must not make the client waiting again.
+    left_page = models.CharField(max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("presence")

@@ -25,6 +25,15 @@ class LinkState(enum.Enum):
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
+_PAGE = re.compile(r"[A-Za-z0-9-]{8,40}")
+
+
+def client_page(request) -> str:
+    """The client page's own random id, which its check-ins, its stream and its goodbye carry."""
+    page = request.GET.get("page", "")
+    return page if _PAGE.fullmatch(page) else ""
+
+
 def participant_for_token(*, token: str) -> Participant | None:
     """The participant whose link this is, with consult, agent and organisation; None for an unknown token."""
     if not _TOKEN.fullmatch(token):

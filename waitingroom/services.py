@@ -50,10 +50,13 @@ class CheckIn:
     arrived: bool
 
 
-def check_in(*, participant: Participant) -> CheckIn:
-    """The client's page is open: they are in the waiting room."""
+def check_in(*, participant: Participant, page: str = "") -> CheckIn:
+    """The client's page is open: they are in the waiting room. `page` is the page's own id, when it says."""
     now = timezone.now()
     presence = record_opened(participant=participant, now=now)
+    if page and presence.left_at is not None and presence.left_page == page:
+        # That page has gone; this request of it was on its way when it said goodbye.
+        return CheckIn(presence, False)
     arrived = not is_waiting(presence, now)
     changes = {"last_seen_at": now}
     if arrived:
@@ -70,11 +73,11 @@ def check_in(*, participant: Participant) -> CheckIn:
     return CheckIn(presence, arrived)
 
 
-def leave(*, participant: Participant) -> bool:
+def leave(*, participant: Participant, page: str = "") -> bool:
     """The client closed their page (or went into the room). Returns whether they were waiting."""
     left = bool(
         Presence.objects.filter(participant=participant, left_at__isnull=True, arrived_at__isnull=False).update(
-            left_at=timezone.now()
+            left_at=timezone.now(), left_page=page
         )
     )
     if left:

@@ -17,7 +17,7 @@ from scheduling.selectors import get_visible_appointment
 
 from . import calls, ratelimit, services
 from .events import Signal, Subscription, call_channel, consult_channel, hub, peer_channel, team_channel
-from .selectors import LinkState, link_state, participant_for_token
+from .selectors import LinkState, client_page, link_state, participant_for_token
 
 # A comment line this often keeps proxies from closing an idle stream, and refreshes the client's presence.
 KEEPALIVE_SECONDS = 10
@@ -118,14 +118,15 @@ async def client_events(request: HttpRequest, token: str) -> HttpResponse:
     if link_state(participant=participant) is not LinkState.VALID:
         return HttpResponse(status=410)
     subscription = hub.subscribe([consult_channel(participant.appointment.public_id)])
-    await _pooled(services.check_in)(participant=participant)
+    page = client_page(request)
+    await _pooled(services.check_in)(participant=participant, page=page)
     await _release_request_connections()
 
     async def still_here() -> None:
-        await _pooled(services.check_in)(participant=participant)
+        await _pooled(services.check_in)(participant=participant, page=page)
 
     async def gone() -> None:
-        await _pooled(services.leave)(participant=participant)
+        await _pooled(services.leave)(participant=participant, page=page)
 
     return _response(_stream(subscription, on_tick=still_here, on_close=gone))
 

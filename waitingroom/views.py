@@ -19,7 +19,7 @@ from videoproviders.services import participant_entry
 
 from . import calls, ratelimit, services
 from .lists import waiting_list_context
-from .selectors import LinkState, link_state, messages_for_client, participant_for_token
+from .selectors import LinkState, client_page, link_state, messages_for_client, participant_for_token
 
 _TEMPLATES = {
     LinkState.VALID: "waitingroom/join.html",
@@ -121,7 +121,7 @@ def presence(request: HttpRequest, token: str) -> HttpResponse:
     data = client_state(participant)
     if data["state"] in ("waiting", "knocking"):
         # Knocking is waiting while the consult runs: the agent sees them and hears the bell.
-        services.check_in(participant=participant)
+        services.check_in(participant=participant, page=client_page(request))
     return _public(JsonResponse(data))
 
 
@@ -130,7 +130,7 @@ def presence(request: HttpRequest, token: str) -> HttpResponse:
 def leave(request: HttpRequest, token: str) -> HttpResponse:
     participant = participant_for_token(token=token)
     if participant is not None:
-        services.leave(participant=participant)
+        services.leave(participant=participant, page=client_page(request))
     return HttpResponse(status=204)
 
 

@@ -11,6 +11,9 @@
   let leaving = false;
   let timer = null;
   let events = null;
+  // This page's own id: a check-in still on its way when the page says goodbye must not bring it back.
+  let page = window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2, 18);
+  const withPage = (url) => `${url}${url.includes("?") ? "&" : "?"}page=${page}`;
   const check = root.querySelector("[data-device-check]");
   const help = check.querySelector("[data-device-help]");
   const preview = check.querySelector("[data-preview]");
@@ -36,6 +39,8 @@
 
   function showEnd(message, canRejoin) {
     root.classList.remove("is-in-call");
+    root.classList.add("is-ended");
+    if (preview.srcObject) preview.srcObject.getTracks().forEach((track) => track.stop());
     endBox.querySelector("[data-join-end-text]").textContent = message;
     endBox.querySelector("[data-rejoin]").hidden = !canRejoin;
     endBox.hidden = false;
@@ -60,6 +65,7 @@
   });
   const rejoin = endBox.querySelector("[data-rejoin]");
   rejoin.addEventListener("click", () => window.location.reload());
+  // The end is said once, in the box that replaces the waiting and the camera check.
 
   function apply(state) {
     if (state.state === "waiting") {
@@ -102,7 +108,7 @@
 
   async function checkIn() {
     try {
-      const response = await fetch(root.dataset.presenceUrl, { method: "POST", cache: "no-store" });
+      const response = await fetch(withPage(root.dataset.presenceUrl), { method: "POST", cache: "no-store" });
       if (response.status === 429 || response.status === 404) return window.location.reload();
       apply(await response.json());
       root.classList.remove("is-offline");
@@ -122,7 +128,7 @@
   // The live connection: while it is open the client counts as waiting, and each event says "fetch".
   function connect() {
     if (!window.EventSource) return startPolling();
-    events = new EventSource(root.dataset.eventsUrl);
+    events = new EventSource(withPage(root.dataset.eventsUrl));
     events.onopen = () => {
       root.dataset.live = "open";
       stopPolling();
@@ -142,11 +148,13 @@
   }
 
   window.addEventListener("pagehide", () => {
-    if (!leaving) navigator.sendBeacon(root.dataset.leaveUrl);
+    if (!leaving) navigator.sendBeacon(withPage(root.dataset.leaveUrl));
     stop();
   });
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) {
+      // Back from the browser's cache after a goodbye: a new page as far as the waiting room is concerned.
+      page = String(Math.random()).slice(2, 18) + String(Date.now());
       checkIn();
       connect();
     }

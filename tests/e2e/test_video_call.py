@@ -215,7 +215,12 @@ def test_the_agent_lets_the_waiting_client_in_and_they_see_and_hear_each_other(p
     agent_page.click("text=End the consult for everyone")
     agent_page.wait_for_url("**/waiting-room/")
     client.locator("[data-join-end]:not([hidden])", has_text="The consult has ended").wait_for()
+    # A calm end screen: the call, the camera check and the waiting state are gone, the camera is off.
     assert not client.locator("[data-call]").is_visible()
+    assert not client.locator("[data-device-check]").is_visible()
+    assert client.evaluate(
+        "document.querySelector('[data-preview]').srcObject.getTracks().every(t => t.readyState === 'ended')"
+    )
 
 
 def test_a_client_who_reloads_is_back_in_the_call(pages, consult, agent, password):

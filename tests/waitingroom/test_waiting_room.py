@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -172,3 +173,19 @@ def test_someone_of_another_organisation_sees_nothing(client, consult):
 def test_the_client_can_switch_language(client, participant):
     page = client.get(reverse("waitingroom:join", args=[participant.token]) + "?lang=nl").content.decode()
     assert "Welkom, Chris Client" in page
+
+
+def test_a_check_in_still_on_its_way_when_the_page_said_goodbye_does_not_bring_the_client_back(
+    agent_client, participant
+):
+    page = "page-0001-abcd"
+    presence_url = reverse("waitingroom:presence", args=[participant.token])
+    Client().post(f"{presence_url}?page={page}")
+    assert state(agent_client)["waiting"] == [participant.pk]
+    Client().post(reverse("waitingroom:leave", args=[participant.token]) + f"?page={page}")
+    # The same page's last check-in arrives after its goodbye: it stays gone.
+    Client().post(f"{presence_url}?page={page}")
+    assert state(agent_client)["waiting"] == []
+    # The client opens the link again: a new page, waiting again.
+    Client().post(f"{presence_url}?page=page-0002-abcd")
+    assert state(agent_client)["waiting"] == [participant.pk]
