@@ -319,9 +319,18 @@ def test_the_controls_are_labelled_and_work_by_keyboard(pages, consult, agent, p
     assert camera.inner_text() == "Camera on"
     client.keyboard.press("Space")
     assert camera.get_attribute("aria-pressed") == "false"
+    # The agent shares the screen: the client keeps getting pictures (now of the screen), then the camera again.
+    share = agent_page.locator("[data-control=share]")
+    share.click()
+    wait_until(agent_page, "document.querySelector('[data-control=share]').getAttribute('aria-pressed') === 'true'")
+    frames = measure(client)[0]["framesDecoded"]
+    client.wait_for_timeout(1000)
+    assert measure(client)[0]["framesDecoded"] > frames
+    share.click()
+    wait_until(agent_page, "document.querySelector('[data-control=share]').getAttribute('aria-pressed') === 'false'")
     # The microphone and speaker can be chosen where the browser lets a page (the fake devices are there).
     client.click("[data-devices] summary")
-    assert client.locator("[data-microphone] option").count() >= 1
+    client.locator("[data-microphone] option").first.wait_for(state="attached")  # filled when opened
     client.keyboard.press("Escape")
     # On a 360 px phone nothing of the call is wider than the screen.
     client.set_viewport_size({"width": 360, "height": 740})
