@@ -8,7 +8,7 @@ from accounts.models import User
 from scheduling.models import Appointment, Participant, Series
 
 from .models import PENDING_STATUSES, DeliveryStatus, Notification, Purpose, Reason, ReminderRule
-from .services import _plan_reminders, _reached, _Recipient, _reminder_rows, _row, _save
+from .planning import Recipient, message_row, plan_reminders, reached_keys, reminder_rows, save
 
 
 def announce_series(
@@ -18,13 +18,13 @@ def announce_series(
     occurrence's reminders at their own time: two bulk inserts, however long the series."""
     now = timezone.now()
     first = appointments[0]
-    recipients = [_Recipient(user=first.agent)]
-    recipients += [_Recipient(participant=p) for p in participants if p.appointment_id == first.pk]
-    rows = [_row(first, recipient, Purpose.SERIES, now) for recipient in recipients]
+    recipients = [Recipient(user=first.agent)]
+    recipients += [Recipient(participant=p) for p in participants if p.appointment_id == first.pk]
+    rows = [message_row(first, recipient, Purpose.SERIES, now) for recipient in recipients]
     by_pk = {appointment.pk: appointment for appointment in appointments}
     for participant in participants:
-        rows += _reminder_rows(by_pk[participant.appointment_id], [participant], rules, now).values()
-    _save(rows)
+        rows += reminder_rows(by_pk[participant.appointment_id], [participant], rules, now).values()
+    save(rows)
 
 
 def announce_series_change(
@@ -44,20 +44,20 @@ def announce_series_change(
     Notification.objects.filter(
         appointment__in=targets, purpose__in=[Purpose.INVITATION, Purpose.UPDATE], status__in=PENDING_STATUSES
     ).update(status=DeliveryStatus.CANCELLED, reason=Reason.SUPERSEDED, updated_at=now)
-    agent = _Recipient(user=anchor.agent)
-    rows = [_row(anchor, _Recipient(participant=p), Purpose.SERIES_UPDATE, now) for p in kept]
-    rows += [_row(anchor, _Recipient(participant=p), Purpose.SERIES, now) for p in added]
-    rows += [_row(anchor, _Recipient(participant=p), Purpose.SERIES_CANCELLATION, now) for p in removed]
+    agent = Recipient(user=anchor.agent)
+    rows = [message_row(anchor, Recipient(participant=p), Purpose.SERIES_UPDATE, now) for p in kept]
+    rows += [message_row(anchor, Recipient(participant=p), Purpose.SERIES, now) for p in added]
+    rows += [message_row(anchor, Recipient(participant=p), Purpose.SERIES_CANCELLATION, now) for p in removed]
     if previous_agent.pk == anchor.agent_id:
-        rows.append(_row(anchor, agent, Purpose.SERIES_UPDATE, now))
+        rows.append(message_row(anchor, agent, Purpose.SERIES_UPDATE, now))
     else:
         rows += [
-            _row(anchor, _Recipient(user=previous_agent), Purpose.SERIES_CANCELLATION, now),
-            _row(anchor, agent, Purpose.SERIES, now),
+            message_row(anchor, Recipient(user=previous_agent), Purpose.SERIES_CANCELLATION, now),
+            message_row(anchor, agent, Purpose.SERIES, now),
         ]
-    _save(rows)
+    save(rows)
     for target in targets:
-        _plan_reminders(target, participants.get(target.pk, []), now)
+        plan_reminders(target, participants.get(target.pk, []), now)
 
 
 def announce_series_cancellation(*, anchor: Appointment, targets: list[Appointment]) -> None:
@@ -66,6 +66,6 @@ def announce_series_cancellation(*, anchor: Appointment, targets: list[Appointme
     Notification.objects.filter(appointment__in=targets, status__in=PENDING_STATUSES).update(
         status=DeliveryStatus.CANCELLED, reason=Reason.CONSULT_CANCELLED, updated_at=now
     )
-    recipients = [_Recipient(user=anchor.agent)] + [_Recipient(participant=p) for p in anchor.participants.active()]
-    reached = _reached(anchor, recipients)
-    _save([_row(anchor, r, Purpose.SERIES_CANCELLATION, now) for r in recipients if r.key in reached])
+    recipients = [Recipient(user=anchor.agent)] + [Recipient(participant=p) for p in anchor.participants.active()]
+    reached = reached_keys(anchor, recipients)
+    save([message_row(anchor, r, Purpose.SERIES_CANCELLATION, now) for r in recipients if r.key in reached])

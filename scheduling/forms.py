@@ -16,7 +16,7 @@ from accounts.models import Language, Organisation, Team, User
 from .models import Appointment, Channel
 from .phones import display_phone, normalise_mobile
 from .recurrence import MAX_OCCURRENCES, MIN_OCCURRENCES, Frequency, Pattern
-from .services import ParticipantInput
+from .rules import ParticipantInput
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"]
 TIME_INPUT_FORMATS = ["%H:%M", "%H:%M:%S", "%H.%M"]

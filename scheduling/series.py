@@ -1,4 +1,6 @@
-"""Booking a recurring series: every occurrence becomes a consult of its own, created in bulk.
+"""The writers of several sessions of a recurring series at once: booking a series (every occurrence
+becomes a consult of its own, created in bulk), and changing or cancelling a session together with the
+series' other sessions ahead. One consult on its own is scheduling.services'.
 
 The number of queries does not depend on the number of occurrences: conflicts are read in one query,
 consults, participants, reminders and rooms are each written with one bulk insert.
@@ -11,39 +13,32 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Team, User
-from audit.services import Action, record_consults
+from config.text import one_line
 from notifications.models import ReminderRule
-from notifications.series import announce_series, announce_series_cancellation, announce_series_change
-from notifications.services import reminder_rules_for
+from notifications.planning import reminder_rules_for
 from videoproviders.selectors import who_can_fix
-from videoproviders.services import plan_rooms, retire_rooms
-from waitingroom.events import announce, publish, team_channel
 
+from . import effects
 from .models import Appointment, Participant, Series, Status
+from .participants import new_participant, replace_participants
 from .recurrence import Pattern, expand, localise, occurrence_errors, pattern_errors, skipped_periods
-from .selectors import Conflict, can_manage, conflicts_for
-from .services import (
+from .rules import (
     ConflictError,
     ParticipantInput,
     StaleAppointmentError,
-    _participant,
-    _replace_participants,
-    _validate_booking,
-    bump_series,
-    cancel_appointment,
-    changed_keys,
     lock_agent_schedule,
-    one_line,
-    update_appointment,
+    validate_booking,
     validate_change,
 )
+from .selectors import Conflict, can_manage, conflicts_for
+from .services import bump_series
+from .values import ConsultChange, ConsultDetails, Scope
 
 
 def series_starts(*, pattern: Pattern, start: datetime, team: Team) -> list[datetime]:
@@ -156,7 +151,7 @@ def book_series(
 ) -> Series:
     """Book a consult that repeats: one confirmation per person for the whole series, reminders per
     occurrence at their own time, a room per occurrence shortly before it."""
-    cleaned = _validate_booking(
+    cleaned = validate_booking(
         user=booked_by,
         team=team,
         agent=agent,
@@ -197,22 +192,15 @@ def book_series(
         for occurrence in starts
     )
     created = Participant.objects.bulk_create(
-        _participant(appointment, row, position) for appointment in appointments for position, row in enumerate(cleaned)
+        new_participant(appointment, row, position)
+        for appointment in appointments
+        for position, row in enumerate(cleaned)
     )
-    announce_series(series=series, appointments=appointments, participants=created, rules=rules)
-    plan_rooms(appointments=appointments)
-    record_consults(action=Action.SERIES_BOOKED, actor=booked_by, appointments=appointments)
-    publish(team_channel(team.pk), "changed")
+    effects.series_booked(actor=booked_by, series=series, appointments=appointments, participants=created, rules=rules)
     return series
 
 
 # --- changing a series ----------------------------------------------------------------------------------
-
-
-class Scope(models.TextChoices):
-    THIS = "this", gettext_lazy("Only this consult")
-    FOLLOWING = "following", gettext_lazy("This consult and all following ones")
-    ALL = "all", gettext_lazy("All consults of the series that are still ahead")
 
 
 def series_targets(*, appointment: Appointment, scope: str) -> list[Appointment]:
@@ -253,38 +241,8 @@ def _rows_for(target: Appointment, rows: list[ParticipantInput], positions: dict
     return mapped
 
 
-_CHANGED_FIELDS = ("team_id", "agent_id", "start", "end", "subject", "message")
-
-
-def update_series(
-    *,
-    appointment: Appointment,
-    changed_by: User,
-    expected_sequence: int,
-    scope: str,
-    team: Team,
-    agent: User,
-    start: datetime,
-    end: datetime,
-    subject: str,
-    message: str,
-    participants: Sequence[ParticipantInput],
-    allow_conflicts: bool = False,
-) -> list[Appointment]:
-    """Change a session, or it and the series' other sessions ahead. A new time moves each by the same
-    amount on the local clock; agent, team, texts and participants become the same for all. Each person
-    gets one message for the whole change. Returns the changed sessions."""
-    changes = {"team": team, "agent": agent, "start": start, "end": end, "subject": subject, "message": message}
-    common = {"appointment": appointment, "changed_by": changed_by, "expected_sequence": expected_sequence}
-    if scope == Scope.THIS or appointment.series_id is None:
-        return [update_appointment(**common, **changes, participants=participants, allow_conflicts=allow_conflicts)]
-    return _update_sessions(
-        **common, **changes, scope=scope, participants=participants, allow_conflicts=allow_conflicts
-    )
-
-
 @transaction.atomic
-def _update_sessions(
+def update_sessions(
     *,
     appointment: Appointment,
     changed_by: User,
@@ -299,6 +257,9 @@ def _update_sessions(
     participants: Sequence[ParticipantInput],
     allow_conflicts: bool,
 ) -> list[Appointment]:
+    """Change a session and the series' other sessions ahead (`scope` following or all). A new time moves
+    each by the same amount on the local clock; agent, team, texts and participants become the same for
+    all. Each person gets one message for the whole change. Returns the changed sessions."""
     cleaned = validate_change(
         appointment=appointment,
         changed_by=changed_by,
@@ -333,19 +294,21 @@ def _update_sessions(
     ):
         raise StaleAppointmentError()
     previous_agent = targets[0].agent
-    before = {t.pk: tuple(getattr(t, name) for name in _CHANGED_FIELDS) for t in targets}
-    anchor_before = before[targets[0].pk]
+    before = {target.pk: ConsultDetails.of(target) for target in targets}
     for target in targets:
         target.team, target.agent, target.start = team, agent, moved[target.pk]
         target.end, target.subject, target.message = moved[target.pk] + duration, one_line(subject), message.strip()
     positions = {p.pk: p.position for p in appointment.participants.active()}
-    results, any_change = {}, False
+    changes = []
     for target in targets:
         rows = cleaned if target.pk == appointment.pk else _rows_for(target, cleaned, positions)
-        results[target.pk] = _replace_participants(appointment=target, rows=rows, now=now)
-        any_change = any_change or results[target.pk][3]
-    changed = [t for t in targets if tuple(getattr(t, name) for name in _CHANGED_FIELDS) != before[t.pk]]
-    if not changed and not any_change:
+        participants = replace_participants(appointment=target, rows=rows, now=now)
+        changes.append(
+            ConsultChange(
+                appointment=target, before=before[target.pk], after=ConsultDetails.of(target), participants=participants
+            )
+        )
+    if not any(change.is_news for change in changes):
         return []  # saved unchanged: not news
     for target in targets:
         target.sequence += 1
@@ -354,47 +317,14 @@ def _update_sessions(
         targets, ["team", "agent", "start", "end", "subject", "message", "sequence", "updated_at"]
     )
     bump_series(appointment)
-    anchor = targets[0]
-    kept, added, removed, _anchor_changed = results[anchor.pk]
-    anchor_after = tuple(getattr(anchor, name) for name in _CHANGED_FIELDS)
-    record_consults(
-        action=Action.CONSULT_REASSIGNED if previous_agent.pk != agent.pk else Action.CONSULT_CHANGED,
-        actor=changed_by,
-        appointments=targets,
-        changes=changed_keys(anchor_before, anchor_after, any_change),
-    )
-    announce_series_change(
-        anchor=anchor,
-        targets=targets,
-        previous_agent=previous_agent,
-        kept=kept,
-        added=added,
-        removed=removed,
-        participants={pk: result[0] + result[1] for pk, result in results.items()},
-    )
-    # A room made for another time or agent may not fit: new rooms, each made shortly before its session.
-    replanned = [t for t in targets if (t.agent_id, t.start, t.end) != before[t.pk][1:4]]
-    for target in replanned:
-        retire_rooms(appointment=target)
-    plan_rooms(appointments=replanned)
-    for target in targets:
-        announce(target, "changed")
-    old_teams = {before[t.pk][0] for t in targets} - {team.pk}
-    for team_id in old_teams:
-        publish(team_channel(team_id), "changed")
+    effects.sessions_changed(actor=changed_by, changes=changes, previous_agent=previous_agent)
     return targets
 
 
-def cancel_series(*, appointment: Appointment, cancelled_by: User, scope: str) -> list[Appointment]:
-    """Cancel a session, or it and the series' other sessions ahead, with one cancellation per person that
-    lists them. Returns the cancelled sessions."""
-    if scope == Scope.THIS or appointment.series_id is None:
-        return [cancel_appointment(appointment=appointment, cancelled_by=cancelled_by)]
-    return _cancel_sessions(appointment=appointment, cancelled_by=cancelled_by, scope=scope)
-
-
 @transaction.atomic
-def _cancel_sessions(*, appointment: Appointment, cancelled_by: User, scope: str) -> list[Appointment]:
+def cancel_sessions(*, appointment: Appointment, cancelled_by: User, scope: str) -> list[Appointment]:
+    """Cancel a session and the series' other sessions ahead, with one cancellation per person that lists
+    them. Returns the cancelled sessions."""
     if not can_manage(user=cancelled_by, appointment=appointment):
         raise PermissionDenied("This user may not cancel this consult.")
     if appointment.is_cancelled:
@@ -417,9 +347,5 @@ def _cancel_sessions(*, appointment: Appointment, cancelled_by: User, scope: str
     )
     if not cancelled:
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
-    announce_series_cancellation(anchor=cancelled[0], targets=cancelled)
-    record_consults(action=Action.CONSULT_CANCELLED, actor=cancelled_by, appointments=cancelled)
-    for target in cancelled:
-        retire_rooms(appointment=target)
-        announce(target, "cancelled")
+    effects.sessions_cancelled(actor=cancelled_by, appointments=cancelled)
     return cancelled

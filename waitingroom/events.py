@@ -146,14 +146,23 @@ def _redis() -> redis.Redis:
 
 
 def _send(channel: str, event: str) -> None:
+    _send_all([channel], event)
+
+
+def _send_all(channels: list[str], event: str) -> None:
     if settings.REDIS_URL:
         try:
-            _redis().publish(PREFIX + channel, event)
+            # One round trip for a change to many consults (a series of 200 sessions cancelled at once).
+            pipeline = _redis().pipeline(transaction=False)
+            for channel in channels:
+                pipeline.publish(PREFIX + channel, event)
+            pipeline.execute()
         except redis.RedisError as error:
             # Pages still catch up through their periodic fetch; a lost event only delays them.
-            logger.warning("Live events: could not publish %s on %s: %s", event, channel, error)
+            logger.warning("Live events: could not publish %s on %s: %s", event, ", ".join(channels), error)
     else:
-        hub.dispatch_threadsafe(channel, event)
+        for channel in channels:
+            hub.dispatch_threadsafe(channel, event)
 
 
 def send_now(channel: str, event: str) -> None:
@@ -185,5 +194,13 @@ def peer_channel(public_id, peer: str, session: str) -> str:
 
 def announce(appointment, event: str) -> None:
     """A change in a consult: its team's waiting rooms and its clients' pages hear of it."""
-    publish(team_channel(appointment.team_id), event)
-    publish(consult_channel(appointment.public_id), event)
+    announce_all([appointment], event)
+
+
+def announce_all(appointments, event: str, *, former_team_ids=()) -> None:
+    """A change in one or several consults: each of their teams' waiting rooms (and those of teams they were
+    moved away from) hears of it once, and each consult's clients' pages, once the transaction commits."""
+    channels = [team_channel(a.team_id) for a in appointments] + [team_channel(t) for t in former_team_ids]
+    channels += [consult_channel(a.public_id) for a in appointments]
+    unique = list(dict.fromkeys(channels))
+    transaction.on_commit(lambda: _send_all(unique, event))

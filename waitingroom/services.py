@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import Action, record_consults
+from config.text import one_line
 from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
-from scheduling.services import one_line
 from videoproviders.registry import providers
 from videoproviders.services import room_for_start
 

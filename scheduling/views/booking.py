@@ -16,10 +16,11 @@ from accounts.selectors import agents_by_team, bookable_teams
 from notifications.selectors import messages_for_appointment
 from videoproviders.selectors import agent_video_problem, live_room, room_events
 
-from .. import series, services
+from .. import changes, rules, series, services
 from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
 from ..selectors import Conflict, can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
+from ..values import Scope
 
 # Service errors name the domain field; the form shows them next to its own field.
 _FORM_FIELD = {"start": "start_time", "end": "end_time", "team": "team", "agent": "agent"}
@@ -47,7 +48,7 @@ class BookingForms:
         )
         self.scopes = scope_choices(appointment) if appointment is not None and appointment.series_id else []
         self.form.fields["scope"].choices = self.scopes
-        self.form.fields["scope"].initial = series.Scope.THIS
+        self.form.fields["scope"].initial = Scope.THIS
         form_kwargs = {"default_language": self.organisation.default_language}
         self.participants = ParticipantFormSet(
             data,
@@ -86,7 +87,7 @@ class BookingForms:
             # The service would not be reached; check time, team and agent now so that every mistake
             # shows in one round instead of one after the other.
             data = self.form.cleaned_data
-            errors = services.schedule_errors(
+            errors = rules.schedule_errors(
                 user=self.user,
                 team=data["team"],
                 agent=data["agent"],
@@ -99,7 +100,7 @@ class BookingForms:
         return form_ok and participants_ok and recurrence_ok and not self.adding_row
 
     def apply_error(self, error: ValidationError) -> None:
-        if isinstance(error, services.ConflictError):
+        if isinstance(error, rules.ConflictError):
             self.conflicts = error.conflicts
             self.form.add_error("confirm_conflicts", error.messages[0])
             return
@@ -143,15 +144,15 @@ class BookingForms:
 
 def scope_choices(appointment: Appointment) -> list[tuple[str, str]]:
     """This session only, and the wider scopes where they reach other sessions, with how many they reach."""
-    choices = [(series.Scope.THIS, series.Scope.THIS.label)]
-    following = len(series.series_targets(appointment=appointment, scope=series.Scope.FOLLOWING))
-    ahead = len(series.series_targets(appointment=appointment, scope=series.Scope.ALL))
+    choices = [(Scope.THIS, Scope.THIS.label)]
+    following = len(series.series_targets(appointment=appointment, scope=Scope.FOLLOWING))
+    ahead = len(series.series_targets(appointment=appointment, scope=Scope.ALL))
     if following > 1:
         choices.append(
-            (series.Scope.FOLLOWING, _("This consult and the following ones (%(count)d in all)") % {"count": following})
+            (Scope.FOLLOWING, _("This consult and the following ones (%(count)d in all)") % {"count": following})
         )
     if ahead > following:
-        choices.append((series.Scope.ALL, _("All consults of the series still ahead (%(count)d)") % {"count": ahead}))
+        choices.append((Scope.ALL, _("All consults of the series still ahead (%(count)d)") % {"count": ahead}))
     return choices
 
 
@@ -257,16 +258,16 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("scheduling:appointment-detail", public_id=appointment.public_id)
     forms = BookingForms(request, appointment=appointment)
     if request.method == "POST" and forms.is_valid():
-        scope = forms.form.cleaned_data.get("scope") or series.Scope.THIS
+        scope = forms.form.cleaned_data.get("scope") or Scope.THIS
         try:
-            changed = series.update_series(
+            changed = changes.change_consult(
                 appointment=appointment,
                 changed_by=request.user,
                 expected_sequence=forms.form.cleaned_data["sequence"] or 0,
                 scope=scope,
                 **forms.service_kwargs(),
             )
-        except services.StaleAppointmentError as error:
+        except rules.StaleAppointmentError as error:
             # Keep what this person typed, show what the other person saved, and let a second save
             # overwrite it knowingly.
             forms.form.add_error(None, error)
@@ -279,7 +280,7 @@ def appointment_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         except ValidationError as error:
             forms.apply_error(error)
         else:
-            if scope == series.Scope.THIS:
+            if scope == Scope.THIS:
                 messages.success(request, _("The consult has been changed; the agent and participants are told."))
             else:
                 messages.success(
@@ -319,11 +320,11 @@ def appointment_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
     appointment = get_manageable_appointment(user=request.user, public_id=public_id)
     scopes = scope_choices(appointment) if appointment.series_id and not appointment.is_cancelled else []
     if request.method == "POST":
-        scope = request.POST.get("scope", series.Scope.THIS)
+        scope = request.POST.get("scope", Scope.THIS)
         if scope not in dict(scopes):
-            scope = series.Scope.THIS
+            scope = Scope.THIS
         try:
-            cancelled = series.cancel_series(appointment=appointment, cancelled_by=request.user, scope=scope)
+            cancelled = changes.cancel_consult(appointment=appointment, cancelled_by=request.user, scope=scope)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from audit.models import Action, AuditEvent
 from notifications.models import ReminderRule
+from scheduling.changes import cancel_consult
 from scheduling.recurrence import Frequency, Pattern
-from scheduling.series import Scope, cancel_series
 from scheduling.services import cancel_appointment
+from scheduling.values import Scope
 from tests.factories import OrganisationFactory, admin_of, agent_of, email_participant
 from waitingroom.services import end_consult, send_waiting_message, start_consult
 
@@ -61,7 +62,7 @@ def test_messages_start_and_end_are_recorded_but_not_the_message_text(book, agen
 def test_a_series_is_one_event_per_action(series, reminder, first_start, assistant):
     booked = series(first_start, Pattern(Frequency.WEEKLY, count=6))
     sessions = list(booked.occurrences.order_by("start"))
-    cancel_series(appointment=sessions[2], cancelled_by=assistant, scope=Scope.FOLLOWING)
+    cancel_consult(appointment=sessions[2], cancelled_by=assistant, scope=Scope.FOLLOWING)
     events = list(AuditEvent.objects.order_by("pk"))
     assert [(e.action, e.summary.endswith(suffix)) for e, suffix in zip(events, ["(+5)", "(+3)"], strict=True)] == [
         (Action.SERIES_BOOKED, True),

@@ -13,9 +13,10 @@ from django.core import mail
 from django.utils import timezone
 
 from notifications.vtimezone import vtimezone
+from scheduling.changes import cancel_consult, change_consult
 from scheduling.recurrence import Frequency, Pattern
-from scheduling.series import Scope, cancel_series, update_series
 from scheduling.services import ParticipantInput
+from scheduling.values import Scope
 
 # Zone, the first month of a weekly series, and the yearly rules it must get, as (BYMONTH, BYDAY, TZOFFSETTO).
 RULES = {
@@ -157,7 +158,7 @@ def test_a_moved_session_and_a_cancellation_carry_the_yearly_zone_and_read_at_th
     summer = [s for s in sessions if s.start.astimezone(ZoneInfo("Europe/Amsterdam")).dst()]
     moved = summer[0]
     with django_capture_on_commit_callbacks(execute=True):
-        update_series(
+        change_consult(
             appointment=moved,
             changed_by=moved.booked_by,
             expected_sequence=moved.sequence,
@@ -176,7 +177,7 @@ def test_a_moved_session_and_a_cancellation_carry_the_yearly_zone_and_read_at_th
         )
     change = _invite_to("chris@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_series(appointment=summer[1], cancelled_by=moved.booked_by, scope=Scope.FOLLOWING)
+        cancel_consult(appointment=summer[1], cancelled_by=moved.booked_by, scope=Scope.FOLLOWING)
     cancellation = _invite_to("chris@example.org")
 
     for ics in (change, cancellation):

@@ -16,7 +16,7 @@ from notifications.models import DeliveryStatus, Notification, Purpose
 from notifications.sms import locmem as sms
 from scheduling.models import Appointment
 from scheduling.recurrence import Frequency, Pattern
-from scheduling.services import ConflictError
+from scheduling.rules import ConflictError
 from tests.factories import admin_of, email_participant, sms_participant
 from videoproviders.models import RoomStatus, VideoRoom
 

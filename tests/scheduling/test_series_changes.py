@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from notifications.models import DeliveryStatus, Notification, Purpose
 from notifications.sms import locmem as sms
+from scheduling.changes import cancel_consult, change_consult
 from scheduling.models import Appointment, Status
 from scheduling.recurrence import Frequency, Pattern
-from scheduling.series import Scope, cancel_series, update_series
 from scheduling.services import ParticipantInput, StaleAppointmentError
+from scheduling.values import Scope
 from tests.factories import agent_of, email_participant, sms_participant
 
 
@@ -31,7 +32,7 @@ def change(assistant, django_capture_on_commit_callbacks):
         ]
         fields = {name: getattr(appointment, name) for name in ("team", "agent", "start", "end", "subject", "message")}
         with django_capture_on_commit_callbacks(execute=True):
-            return update_series(
+            return change_consult(
                 appointment=appointment,
                 changed_by=changes.pop("changed_by", None) or appointment.booked_by,
                 expected_sequence=changes.pop("expected_sequence", appointment.sequence),
@@ -48,7 +49,7 @@ def change(assistant, django_capture_on_commit_callbacks):
 def cancel(assistant, django_capture_on_commit_callbacks):
     def run(appointment, scope):
         with django_capture_on_commit_callbacks(execute=True):
-            return cancel_series(appointment=appointment, cancelled_by=assistant, scope=scope)
+            return cancel_consult(appointment=appointment, cancelled_by=assistant, scope=scope)
 
     return run
 

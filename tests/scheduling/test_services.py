@@ -6,8 +6,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from scheduling.models import Appointment, Channel, Participant, Status, link_expiry
+from scheduling.rules import ConflictError
 from scheduling.services import (
-    ConflictError,
     ParticipantInput,
     StaleAppointmentError,
     book_appointment,

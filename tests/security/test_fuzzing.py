@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audit.models import AuditEvent
+from config.text import one_line
 from notifications.models import Notification
 from scheduling.models import Appointment, Participant
-from scheduling.services import one_line
 from videoproviders.models import VideoRoom
 from waitingroom.models import WaitingMessage
 

@@ -1,0 +1,113 @@
+"""What follows a change to consults, in one place and one fixed order.
+
+A booking, a change or a cancellation of one consult or of several sessions of a series has the same four
+effects, always in this order and always inside the service's transaction (so they are saved with the
+change or not at all):
+
+1. messages and reminders are planned in the outbox (notifications),
+2. video rooms are planned, made anew or retired (videoproviders),
+3. the audit log gets one entry (audit),
+4. the waiting rooms and clients' pages that show these consults hear of it once the change commits
+   (waitingroom.events).
+
+The services in scheduling.services (one consult) and scheduling.series (several sessions) decide what
+changed and call one of the functions below; no signals, so the flow reads from the service down.
+"""
+
+from accounts.models import User
+from audit.services import Action, record_consults
+from notifications.models import ReminderRule
+from notifications.series import announce_series, announce_series_cancellation, announce_series_change
+from notifications.services import announce_booking, announce_cancellation, announce_update
+from videoproviders.services import plan_room, plan_rooms, replan_room, retire_rooms
+from waitingroom.events import announce_all
+
+from .models import Appointment, Participant, Series
+from .values import ConsultChange
+
+
+def consult_booked(*, actor: User, appointment: Appointment, participants: list[Participant]) -> None:
+    announce_booking(appointment=appointment, participants=participants)
+    plan_room(appointment=appointment)
+    record_consults(action=Action.CONSULT_BOOKED, actor=actor, appointments=[appointment])
+    announce_all([appointment], "changed")
+
+
+def series_booked(
+    *,
+    actor: User,
+    series: Series,
+    appointments: list[Appointment],
+    participants: list[Participant],
+    rules: list[ReminderRule],
+) -> None:
+    announce_series(series=series, appointments=appointments, participants=participants, rules=rules)
+    plan_rooms(appointments=appointments)
+    record_consults(action=Action.SERIES_BOOKED, actor=actor, appointments=appointments)
+    announce_all(appointments, "changed")
+
+
+def consult_changed(*, actor: User, change: ConsultChange, previous_agent: User) -> None:
+    """`change` is news (something changed); `previous_agent` is the agent before it."""
+    appointment, participants = change.appointment, change.participants
+    announce_update(
+        appointment=appointment,
+        previous_agent=previous_agent,
+        kept=participants.kept,
+        added=participants.added,
+        removed=participants.removed,
+    )
+    if change.needs_new_room:
+        replan_room(appointment=appointment)
+    record_consults(
+        action=Action.CONSULT_REASSIGNED if change.agent_changed else Action.CONSULT_CHANGED,
+        actor=actor,
+        appointments=[appointment],
+        changes=change.changed_fields(),
+    )
+    # A consult moved to another team is gone from the old team's waiting room.
+    announce_all([appointment], "changed", former_team_ids=[change.before.team_id])
+
+
+def sessions_changed(*, actor: User, changes: list[ConsultChange], previous_agent: User) -> None:
+    """Several sessions of a series changed at once, the first of them first: one message per person (the
+    first session's participants stand for each position), every session's reminders and rooms anew."""
+    anchor = changes[0]
+    sessions = [change.appointment for change in changes]
+    announce_series_change(
+        anchor=anchor.appointment,
+        targets=sessions,
+        previous_agent=previous_agent,
+        kept=anchor.participants.kept,
+        added=anchor.participants.added,
+        removed=anchor.participants.removed,
+        participants={change.appointment.pk: change.participants.current for change in changes},
+    )
+    replanned = [change.appointment for change in changes if change.needs_new_room]
+    for appointment in replanned:
+        retire_rooms(appointment=appointment)
+    # Each new room is made shortly before its session.
+    plan_rooms(appointments=replanned)
+    record_consults(
+        action=Action.CONSULT_REASSIGNED if anchor.agent_changed else Action.CONSULT_CHANGED,
+        actor=actor,
+        appointments=sessions,
+        changes=anchor.changed_fields(participants_changed=any(change.participants.changed for change in changes)),
+    )
+    announce_all(sessions, "changed", former_team_ids=[change.before.team_id for change in changes])
+
+
+def consult_cancelled(*, actor: User, appointment: Appointment) -> None:
+    announce_cancellation(appointment=appointment)
+    retire_rooms(appointment=appointment)
+    record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=[appointment])
+    announce_all([appointment], "cancelled")
+
+
+def sessions_cancelled(*, actor: User, appointments: list[Appointment]) -> None:
+    """Several sessions of a series cancelled at once, in time order: one cancellation per person."""
+    announce_series_cancellation(anchor=appointments[0], targets=appointments)
+    for appointment in appointments:
+        retire_rooms(appointment=appointment)
+    record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=appointments)
+    announce_all(appointments, "cancelled")
