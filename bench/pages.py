@@ -28,9 +28,10 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -98,20 +99,26 @@ def fill(org, teams, agents, assistant, start_index: int, count: int) -> None:
 
 
 def measure(client: Client, repeat: int, request) -> tuple[int, float, float]:
-    """Run request(i) `repeat` times; return queries of the last run, median and p95 in milliseconds."""
-    timings, queries = [], 0
-    for i in range(repeat):
-        # The query log keeps the last 9,000 queries; a full log would count nothing.
-        connection.queries_log.clear()
-        with CaptureQueriesContext(connection) as captured:
-            began = time.perf_counter()
-            response = request(i)
-            timings.append((time.perf_counter() - began) * 1000)
-        assert response.status_code in (200, 302), (response.status_code, getattr(response, "context", None))
-        queries = len(captured)
+    """Run request(i) `repeat` times; return the median and p95 in milliseconds of all but the last, timed
+    without counting queries (as the peer harness times its pages), and the queries of the last."""
+    timings = []
+    for i in range(repeat - 1):
+        began = time.perf_counter()
+        response = request(i)
+        timings.append((time.perf_counter() - began) * 1000)
+        check(response)
+    # The query log keeps the last 9,000 queries; a full log would count nothing.
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        check(request(repeat - 1))
+    queries = len(captured)
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
     return queries, statistics.median(timings), p95
+
+
+def check(response) -> None:
+    assert response.status_code in (200, 302), (response.status_code, getattr(response, "context", None))
 
 
 def booking_data(team, agent, day, sequence=None, participant_id=None) -> dict:
@@ -185,8 +192,10 @@ def run_pages(org, teams, agents, assistant, repeat: int) -> list[tuple[str, int
     to_cancel = list(future[repeat : repeat * 2])
     create_url = reverse("scheduling:appointment-create")
     results = []
+    consult = future.first()
     pages = [
         ("dashboard", lambda i: client.get(reverse("scheduling:dashboard"))),
+        ("consult page", lambda i: client.get(reverse("scheduling:appointment-detail", args=[consult.public_id]))),
         ("agenda", lambda i: client.get(reverse("scheduling:agenda"), {"date": tomorrow.isoformat()})),
         ("booking form GET", lambda i: client.get(create_url)),
         ("booking POST", lambda i: client.post(create_url, booking_data(team, agent, tomorrow + timedelta(days=i)))),
@@ -222,27 +231,90 @@ def run_pages(org, teams, agents, assistant, repeat: int) -> list[tuple[str, int
     return results
 
 
+def serve_pages(team, assistant, duration: int) -> list[dict]:
+    """The most-used pages of the largest size under gunicorn and uvicorn, loaded with wrk."""
+    from bench.server import measure_servers
+    from scheduling.models import Appointment
+
+    client = Client()
+    client.force_login(assistant)
+    consult = Appointment.objects.filter(team=team, start__gt=timezone.now(), status="scheduled").first()
+    pages = {
+        "booking form GET": reverse("scheduling:appointment-create"),
+        "consult page": reverse("scheduling:appointment-detail", args=[consult.public_id]),
+        "dashboard": reverse("scheduling:dashboard"),
+    }
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    rows = measure_servers(pages, cookie=cookie, secret_key=settings.SECRET_KEY, duration=duration)
+    print(f"\n{'server (2 workers, wrk -c4)':<28} {'page':<17} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7}")
+    for row in rows:
+        print(
+            f"{row['server']:<28} {row['page']:<17} {row['req_per_s']:>7.1f} {row.get('p50_ms', 0):>7.1f} "
+            f"{row.get('p99_ms', 0):>7.1f} {row['non_2xx']:>7}"
+        )
+    return rows
+
+
+def compare_with_peer(ours: dict, served: list[dict], python: str, duration: int) -> None:
+    """The issue's goals side by side: booking form throughput, consult page time, overview time."""
+    from bench.server import measure_peer
+
+    peer = measure_peer(python, duration=duration)
+    booking = peer["booking_page:gunicorn"]
+    detail = peer["appointment_detail:inproc"]
+    our_booking = next(r for r in served if r["server"] == "gunicorn" and r["page"] == "booking form GET")
+    our_detail = ours.get((10_000, "consult page"))
+    overview = ours.get((100_000, "dashboard"))
+    print("\nSide by side with django-appointment 3.12.0 (same machine, same run):")
+    print(f"{'measure':<58} {'ours':>9} {'peer':>9} {'ratio':>7}")
+    booking_ratio = our_booking["req_per_s"] / booking["req_per_s"]
+    print(
+        f"{'booking form GET, gunicorn 2 sync workers, req/s':<58} {our_booking['req_per_s']:>9.1f} "
+        f"{booking['req_per_s']:>9.1f} {booking_ratio:>6.2f}x"
+    )
+    if our_detail is not None:
+        print(
+            f"{'consult page at 10,000, in-process median ms':<58} {our_detail:>9.2f} "
+            f"{detail['median_ms']:>9.2f} {our_detail / detail['median_ms']:>6.2f}x"
+        )
+    if overview is not None:
+        print(f"{'overview at 100,000, in-process median ms (goal <= 50)':<58} {overview:>9.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=30, help="requests per page and size")
+    parser.add_argument(
+        "--server", action="store_true", help="also serve the largest size by gunicorn and uvicorn and load it with wrk"
+    )
+    parser.add_argument(
+        "--peer",
+        metavar="PYTHON",
+        nargs="?",
+        const="/tmp/peer-da/bin/python",  # noqa: S108 - where the peer's setup.sh puts its venv
+        help="also run the peer harness (django-appointment) in this run and print the ratios",
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk load per page")
     args = parser.parse_args()
 
-    setup_test_environment()
+    # No test environment: it instruments every template render, which the pages would pay for here and
+    # not in production (nor does the peer harness). The test client's host only has to be allowed.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     create_scratch_database(Path(tempfile.mkdtemp(prefix="bench-")))
     # The web request only queues its messages and its video room; the worker sends and makes them
     # (bench/notifications.py times that). The test settings run tasks eagerly, which would put every
     # email, SMS and room inside the request.
-    from notifications import services
+    from notifications import planning
     from videoproviders import services as video_services
 
-    services._enqueue = lambda ids: None
+    planning.enqueue_sending = lambda ids: None
     video_services._queue = lambda task_name, ids: None
     try:
         org, teams, agents, assistant = build_organisation()
         print(f"Database: {connection.vendor}; {AGENTS} agents in {TEAMS} teams; assistant of one team")
         print(f"{'consults':>9}  {'page':<17} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
-        filled = 0
+        filled, ours = 0, {}
         for size in sorted(args.sizes):
             began = time.perf_counter()
             fill(org, teams, agents, assistant, filled, size - filled)
@@ -250,6 +322,10 @@ def main() -> None:
             print(f"{'':>9}  (filled to {size:,} in {time.perf_counter() - began:.1f} s)")
             for name, queries, median, p95 in run_pages(org, teams, agents, assistant, args.repeat):
                 print(f"{size:>9,}  {name:<17} {queries:>7} {median:>10.1f} {p95:>8.1f}")
+                ours[(size, name)] = median
+        served = serve_pages(teams[0], assistant, args.duration) if args.server or args.peer else []
+        if args.peer:
+            compare_with_peer(ours, served, args.peer, args.duration)
     finally:
         drop_scratch_database()
 

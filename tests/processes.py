@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -61,12 +62,22 @@ def uvicorn_server(
     command += ["--port", str(port), "--workers", str(workers), "--lifespan", "off", "--log-level", "warning"]
     command += ["--timeout-graceful-shutdown", "2"]
     output = log.open("w") if log else subprocess.DEVNULL
-    server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True, stdout=output, stderr=output)
+    try:
+        with serving(command, port=port, env=environment, output=output) as address:
+            yield address
+    finally:
+        if log:
+            output.close()
+
+
+@contextlib.contextmanager
+def serving(command: list[str], *, port: int, env: dict[str, str], output: Any) -> Iterator[str]:
+    """Starts a server command that listens on `port` (in a session of its own, so that stopping it stops
+    its workers too), yields its address once the port answers, and stops it."""
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=output, stderr=output)
     try:
         wait_for_port(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=15)
-        if log:
-            output.close()
