@@ -4,26 +4,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.http import HttpRequest
-from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
-
-from audit.services import Action, record_admin
-from notifications.placeholders import placeholder_help
-from videoproviders.inlines import AgentVideoAccountInline
-from videoproviders.services import accounts_changed
 
 from . import mfa
 from .admin_scope import OrganisationScopedAdmin, is_org_admin, is_platform_admin
-from .admin_site import admin_site
+from .admin_site import AdminEvent, admin_site
 from .models import Membership, Organisation, Team, User
-
-
-def _describe_placeholders() -> str:
-    return _("Placeholders for the invitation texts: %(placeholders)s.") % {"placeholders": placeholder_help()}
-
-
-# Lazy, so the description is in the language of each request rather than of the import.
-_placeholder_description = lazy(_describe_placeholders, str)
 
 
 @admin.register(Organisation, site=admin_site)
@@ -34,13 +20,7 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "time_zone", "default_language"]}),
         (_("Branding"), {"fields": ["logo", "primary_colour", "sender_name"]}),
-        (
-            _("Invitations"),
-            {
-                "fields": ["default_message", "invitation_text_nl", "invitation_text_en"],
-                "description": _placeholder_description(),
-            },
-        ),
+        (_("Invitations"), {"fields": ["default_message", "invitation_text_nl", "invitation_text_en"]}),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
         (_("Security and privacy"), {"fields": ["require_mfa", "retention_days"]}),
     ]
@@ -121,7 +101,7 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
-    inlines = [MembershipInline, AgentVideoAccountInline]
+    inlines = [MembershipInline]
     list_display = ["full_name", "email", "organisation", "is_active"]
     list_filter = ["is_active", "memberships__role"]
     search_fields = ["full_name", "email"]
@@ -156,7 +136,7 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
         users = list(queryset)
         for user in users:
             mfa.remove_mfa(user=user)
-            record_admin(request=request, action=Action.MFA_RESET, obj=user)
+            self.admin_site.tell(request=request, event=AdminEvent.MFA_RESET, obj=user)
         self.message_user(
             request,
             _(
@@ -172,7 +152,7 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
         users = list(queryset)
         for user in users:
             axes_reset(username=user.email)
-            record_admin(request=request, action=Action.LOGIN_UNLOCKED, obj=user)
+            self.admin_site.tell(request=request, event=AdminEvent.LOGIN_UNLOCKED, obj=user)
         self.message_user(
             request,
             _("%(names)s can log in again.") % {"names": ", ".join(u.full_name for u in users)},
@@ -186,9 +166,3 @@ class UserAdmin(OrganisationScopedAdmin, DjangoUserAdmin):
         if not is_platform_admin(request):
             obj.organisation_id = request.user.organisation_id
         super().save_model(request, obj, form, change)
-
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        # A changed video account gives the agent's upcoming consults rooms made with it.
-        if change:
-            accounts_changed(agents=[form.instance])

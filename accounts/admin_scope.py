@@ -5,7 +5,7 @@ import json
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from audit.services import Action, record_admin
+from .admin_site import AdminEvent
 
 
 def is_platform_admin(request: HttpRequest) -> bool:
@@ -17,20 +17,20 @@ def is_org_admin(request: HttpRequest) -> bool:
 
 
 class AuditedAdmin:
-    """Mixin for ModelAdmins: every addition, change and deletion also goes into the audit log, with the
-    same change message the admin keeps in its own history."""
+    """Mixin for ModelAdmins: every addition, change and deletion is told to the site's observers (the audit
+    log records them), with the same change message the admin keeps in its own history."""
 
     def log_addition(self, request: HttpRequest, obj: Model, message):
-        record_admin(request=request, action=Action.SETTING_ADDED, obj=obj, message=_message(message))
+        self.admin_site.tell(request=request, event=AdminEvent.ADDED, obj=obj, message=_message(message))
         return super().log_addition(request, obj, message)
 
     def log_change(self, request: HttpRequest, obj: Model, message):
-        record_admin(request=request, action=Action.SETTING_CHANGED, obj=obj, message=_message(message))
+        self.admin_site.tell(request=request, event=AdminEvent.CHANGED, obj=obj, message=_message(message))
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request: HttpRequest, queryset):
         for obj in queryset:
-            record_admin(request=request, action=Action.SETTING_DELETED, obj=obj)
+            self.admin_site.tell(request=request, event=AdminEvent.DELETED, obj=obj)
         return super().log_deletions(request, queryset)
 
 

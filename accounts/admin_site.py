@@ -1,10 +1,43 @@
+"""The admin site, and the two doors other apps use to extend it without accounts importing them: pages
+they add (privacy's erasure page) and observers told of what an admin did (audit records it)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+class AdminEvent(StrEnum):
+    """What an admin did, as told to the site's observers. The values are audit's action names."""
+
+    ADDED = "setting_added"
+    CHANGED = "setting_changed"
+    DELETED = "setting_deleted"
+    MFA_RESET = "mfa_reset"
+    LOGIN_UNLOCKED = "login_unlocked"
+
+
+# Called as observer(request=..., event=..., obj=..., message=...).
+AdminObserver = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """A page of the admin that is not a model's, listed on the index for organisation admins."""
+
+    route: str
+    view: Callable[[HttpRequest], HttpResponse]
+    name: str
+    title: str | Promise
+    section: str | Promise
 
 
 class VideoconsultAdminSite(admin.AdminSite):
@@ -15,12 +48,28 @@ class VideoconsultAdminSite(admin.AdminSite):
     index_title = _("Organisation settings")
     index_template = "admin/videoconsult_index.html"
 
-    def get_urls(self):
-        from django.urls import path
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self._pages: list[AdminPage] = []
+        self._observers: list[AdminObserver] = []
 
-        from privacy.views import erase_person
+    def add_page(self, page: AdminPage) -> None:
+        """Registered from the owning app's admin module, before the URLs are first built."""
+        self._pages.append(page)
 
-        return [path("privacy/erase/", self.admin_view(erase_person), name="privacy-erase"), *super().get_urls()]
+    def observe(self, observer: AdminObserver) -> None:
+        self._observers.append(observer)
+
+    def tell(self, *, request: HttpRequest, event: AdminEvent, obj: Model, message: str = "") -> None:
+        for observer in self._observers:
+            observer(request=request, event=event, obj=obj, message=message)
+
+    def get_urls(self) -> list[URLPattern]:
+        pages = [path(page.route, self.admin_view(page.view), name=page.name) for page in self._pages]
+        return [*pages, *super().get_urls()]
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        return super().index(request, {"extra_pages": self._pages, **(extra_context or {})})
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from notifications.placeholders import validate_placeholders
-
 from .validators import validate_one_line
 
 
@@ -59,13 +57,11 @@ class Organisation(models.Model):
     invitation_text_nl = models.TextField(
         _("invitation text (Dutch)"),
         blank=True,
-        validators=[validate_placeholders],
         help_text=_("Opens the invitation email to Dutch-speaking participants; empty uses the standard text."),
     )
     invitation_text_en = models.TextField(
         _("invitation text (English)"),
         blank=True,
-        validators=[validate_placeholders],
         help_text=_("Opens the invitation email to English-speaking participants; empty uses the standard text."),
     )
     contact_email = models.EmailField(_("contact email"), blank=True)

@@ -7,9 +7,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin
-from accounts.admin_site import admin_site
+from accounts.admin_site import AdminEvent, admin_site
 
 from .models import AuditEvent
+from .services import Action, record_admin
+
+
+def _record(*, request: HttpRequest, event: AdminEvent, obj, message: str = "") -> None:
+    record_admin(request=request, action=Action(event.value), obj=obj, message=message)
+
+
+# What admins do on every page of the admin (settings changed, two-factor reset, login unlocked) is audited.
+admin_site.observe(_record)
 
 
 @admin.register(AuditEvent, site=admin_site)

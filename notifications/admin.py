@@ -1,12 +1,46 @@
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import OrganisationOwnedAdmin
+from accounts.admin import OrganisationAdmin, OrganisationOwnedAdmin
 from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin, is_platform_admin
 from accounts.admin_site import admin_site
-from accounts.models import Role, User
+from accounts.models import Organisation, Role, User
 
 from .models import Notification, ReminderRule, SmsOptOut
+from .placeholders import placeholder_help, validate_placeholders
+
+_INVITATION_TEXTS = {"invitation_text_nl", "invitation_text_en"}
+
+
+def _describe_placeholders() -> str:
+    return _("Placeholders for the invitation texts: %(placeholders)s.") % {"placeholders": placeholder_help()}
+
+
+# Lazy, so the description is in the language of each request rather than of the import.
+_placeholder_description = lazy(_describe_placeholders, str)
+
+
+# The organisation's invitation texts are this app's: it explains and checks their placeholders.
+admin_site.unregister(Organisation)
+
+
+@admin.register(Organisation, site=admin_site)
+class InvitationTextsOrganisationAdmin(OrganisationAdmin):
+    fieldsets = [
+        (name, {**options, "description": _placeholder_description()})
+        if _INVITATION_TEXTS & {*options["fields"]}
+        else (name, options)
+        for name, options in OrganisationAdmin.fieldsets
+    ]
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in _INVITATION_TEXTS:
+            field.validators.append(validate_placeholders)
+        return field
 
 
 @admin.register(ReminderRule, site=admin_site)

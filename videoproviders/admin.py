@@ -6,12 +6,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import OrganisationOwnedAdmin
+from accounts.admin import OrganisationOwnedAdmin, UserAdmin
 from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin, is_platform_admin
 from accounts.admin_site import admin_site
 from accounts.models import Role, User
 
 from . import services
+from .inlines import AgentVideoAccountInline
 from .models import RoomEvent, ServiceAccount, VideoRoom, mask
 from .registry import provider_choices, providers
 
@@ -131,3 +132,18 @@ class VideoRoomAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.fields
+
+
+# An agent's own video account is edited on their user page; this app owns it, so it adds the inline.
+admin_site.unregister(User)
+
+
+@admin.register(User, site=admin_site)
+class UserWithVideoAccountAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, AgentVideoAccountInline]
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # A changed video account gives the agent's upcoming consults rooms made with it.
+        if change:
+            services.accounts_changed(agents=[form.instance])

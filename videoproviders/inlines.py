@@ -1,4 +1,4 @@
-"""The agent's video account, edited on the user's admin page (accounts.admin adds this inline)."""
+"""The agent's video account, edited on the user's admin page (this app's admin adds this inline to the user page)."""
 
 from django.contrib import admin
 from django.db import models

@@ -106,6 +106,8 @@ def test_org_admin_adds_a_reminder_rule_for_own_agents_only(client, organisation
 def test_invitation_text_with_an_unknown_placeholder_is_refused(client, organisation):
     client.force_login(admin_of(organisation))
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
+    # The page explains the placeholders beside the texts it checks.
+    assert "Placeholders for the invitation texts: {client_name}" in client.get(url).content.decode()
     response = client.post(
         url,
         {

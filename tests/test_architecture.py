@@ -1,0 +1,41 @@
+"""The direction of the arrows between our apps (README, "How the code is laid out"), checked on the source:
+an import against the direction fails here before it tangles the apps."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["accounts", "scheduling", "waitingroom", "videoproviders", "notifications", "audit", "privacy"]
+
+
+def _imports(app: str) -> set[tuple[str, str]]:
+    """(importing file, imported module) for every absolute import of one of our apps."""
+    found = set()
+    for path in (ROOT / app).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                if module.split(".")[0] in APPS and module.split(".")[0] != app:
+                    found.add((str(path.relative_to(ROOT)), module))
+    return found
+
+
+def test_accounts_is_the_ground_floor_and_imports_no_other_app():
+    assert _imports("accounts") == set()
+
+
+@pytest.mark.parametrize("app", ["notifications", "videoproviders", "audit"])
+def test_apps_that_scheduling_calls_only_read_its_data(app):
+    # scheduling's services call these apps; they read consults, never call back into booking or changing.
+    readable = {"scheduling.models", "scheduling.selectors", "scheduling.recurrence", "scheduling.values"}
+    calls_back = {
+        (path, module) for path, module in _imports(app) if module.startswith("scheduling") and module not in readable
+    }
+    assert calls_back == set()
