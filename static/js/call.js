@@ -35,7 +35,6 @@
   let ice = { iceServers: [], iceTransportPolicy: "all", loopbackOnly: false };
   let local = null; // MediaStream sent to everyone
   let media = Promise.resolve(null); // resolves once the camera and microphone are ours (or refused)
-  let events = null;
   let started = false;
   let finished = false;
   let sharing = null; // the screen track while sharing
@@ -120,32 +119,22 @@
     deliverOrphans();
   }
 
-  function connect() {
-    events = new EventSource(withSession(root.dataset.eventsUrl));
-    events.onopen = () => {
+  // The call's own stream: a word for what happened (ask what is so now, or "ended") and the signals.
+  const live = window.liveConnection({
+    root,
+    url: withSession(root.dataset.eventsUrl),
+    refresh,
+    onMessage: (event) => (event.data === "ended" ? finish("ended") : refresh()),
+    events: { signal: (event) => onSignal(JSON.parse(event.data)) },
+    // Refused (taken out, the consult is over, the call is full) or the server is away: the state says
+    // which; while it says "call", try again in a moment.
+    retryMs: 3000,
+    onOpen: () => {
       note("stream-open");
-      root.dataset.live = "open";
       say("");
-      refresh();
-    };
-    events.onmessage = (event) => {
-      if (event.data === "ended") return finish("ended");
-      // Anything else that happened (someone came or went, was let in or taken out): ask what is so now.
-      refresh();
-    };
-    events.addEventListener("signal", (event) => onSignal(JSON.parse(event.data)));
-    events.onerror = () => {
-      root.dataset.live = "down";
-      if (events.readyState !== EventSource.CLOSED) return; // the browser tries again by itself
-      // Refused (taken out, the consult is over, the call is full) or the server is away: the state says
-      // which; while it says "call", try again in a moment.
-      say(text("reconnecting"));
-      setTimeout(async () => {
-        await refresh();
-        if (!finished) connect();
-      }, 3000);
-    };
-  }
+    },
+    onClosed: () => say(text("reconnecting")),
+  });
 
   // --- one connection per other page --------------------------------------------------------------------
 
@@ -676,7 +665,7 @@
       note("media");
       return local;
     });
-    connect();
+    live.start();
     await media;
     controls();
     setInterval(showQuality, STATS_MS);
@@ -695,7 +684,7 @@
   }
 
   function stopEverything() {
-    if (events) events.close();
+    live.stop();
     for (const peer of peers.values()) peer.close();
     peers.clear();
     if (local) local.getTracks().forEach((t) => t.stop());
@@ -721,10 +710,6 @@
       finish("left");
     }
   }
-
-  window.addEventListener("pagehide", () => {
-    if (events) events.close();
-  });
 
   // Tests and the benchmark read the connections from here.
   window.videoCall = {

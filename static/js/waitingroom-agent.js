@@ -64,13 +64,19 @@
   let inFlight = false;
   let again = false;
   let ended = false;
-  let events = null;
+  // Events make the list fetch at once; the polls keep wait times current, and are the fallback.
+  const live = window.liveConnection({
+    root,
+    url: root.dataset.eventsUrl,
+    refresh,
+    pollMs: REFRESH_MS,
+    openPollMs: SLOW_REFRESH_MS,
+  });
   // The session ended (idle, or logged out elsewhere): stop, and let the idle clock (idle.js) keep what was
   // typed and open the login page; without it, reloading leads there too.
   function sessionEnded() {
     ended = true;
-    clearInterval(timer);
-    if (events) events.close();
+    live.stop();
     const event = new CustomEvent("session:ended", { cancelable: true });
     if (document.dispatchEvent(event)) location.reload();
   }
@@ -108,27 +114,7 @@
       }
     }
   }
-  let timer = null;
-  function poll(ms) {
-    clearInterval(timer);
-    timer = setInterval(refresh, ms);
-  }
-  poll(REFRESH_MS);
-  if (window.EventSource) {
-    events = new EventSource(root.dataset.eventsUrl);
-    events.onopen = () => {
-      root.dataset.live = "open";
-      refresh();
-      poll(SLOW_REFRESH_MS);
-    };
-    events.onmessage = () => refresh();
-    events.onerror = () => {
-      if (ended) return;
-      root.dataset.live = "down";
-      poll(REFRESH_MS);
-    };
-    window.addEventListener("pagehide", () => events.close());
-  }
+  live.start();
 
   // Letting a knocking client in from the list, without leaving the page (a call may run beside it).
   root.addEventListener("submit", async (event) => {

@@ -9,8 +9,6 @@
   const list = root.querySelector("[data-messages]");
   const section = root.querySelector("[data-messages-section]");
   let leaving = false;
-  let timer = null;
-  let events = null;
   // This page's own id: a check-in still on its way when the page says goodbye must not bring it back.
   let page = window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2, 18);
   const withPage = (url) => `${url}${url.includes("?") ? "&" : "?"}page=${page}`;
@@ -117,34 +115,16 @@
     }
   }
 
-  // Polling: the fallback while the live connection is down, and where there is none (WSGI, old proxies).
-  function startPolling() {
-    if (!timer) timer = setInterval(checkIn, CHECK_IN_MS);
-  }
-  function stopPolling() {
-    if (timer) clearInterval(timer);
-    timer = null;
-  }
-  // The live connection: while it is open the client counts as waiting, and each event says "fetch".
-  function connect() {
-    if (!window.EventSource) return startPolling();
-    events = new EventSource(withPage(root.dataset.eventsUrl));
-    events.onopen = () => {
-      root.dataset.live = "open";
-      stopPolling();
-      checkIn();
-    };
-    events.onmessage = () => checkIn();
-    events.onerror = () => {
-      // The browser reconnects by itself unless the server refused (then readyState is CLOSED).
-      root.dataset.live = "down";
-      startPolling();
-    };
-  }
+  // The live connection: while it is open the client counts as waiting, and each event says "check in".
+  // Polling is the fallback while it is down, and where there is none (WSGI, old proxies).
+  const live = window.liveConnection({
+    root,
+    url: () => withPage(root.dataset.eventsUrl),
+    refresh: checkIn,
+    pollMs: CHECK_IN_MS,
+  });
   function stop() {
-    stopPolling();
-    if (events) events.close();
-    events = null;
+    live.stop();
   }
 
   window.addEventListener("pagehide", () => {
@@ -156,12 +136,11 @@
       // Back from the browser's cache after a goodbye: a new page as far as the waiting room is concerned.
       page = String(Math.random()).slice(2, 18) + String(Date.now());
       checkIn();
-      connect();
+      live.start();
     }
   });
   checkIn();
-  startPolling();
-  connect();
+  live.start();
 
   // Camera, microphone and speaker check.
   const meter = check.querySelector("[data-meter]");
