@@ -1,9 +1,12 @@
 """Building backends named by dotted path in settings, in the manner of Django's STORAGES."""
 
 import inspect
+from collections.abc import Iterable
+from importlib import import_module
 from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import URLPattern, URLResolver
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
@@ -26,3 +29,20 @@ def build_backend(config: dict, *, base: type[T], setting: str) -> T:
     if unknown:
         raise ImproperlyConfigured(f"{config['BACKEND']} does not take the option(s): {', '.join(unknown)}")
     return backend_class(**options)
+
+
+def backend_module(config: dict) -> str:
+    """The module that holds config["BACKEND"]: the provider's one module, with its transport and webhooks."""
+    return config["BACKEND"].rpartition(".")[0]
+
+
+def provider_urlpatterns(modules: Iterable[str]) -> list[URLPattern | URLResolver]:
+    """The `urlpatterns` of each named provider module that defines some, in the order given.
+
+    A provider's webhooks live beside its transport, so adding a provider stays one module and one settings
+    line: the app's urls.py mounts whatever the configured modules bring.
+    """
+    patterns: list[URLPattern | URLResolver] = []
+    for name in dict.fromkeys(modules):
+        patterns += getattr(import_module(name), "urlpatterns", [])
+    return patterns

@@ -1,12 +1,15 @@
 from django.urls import path
 
+from config.backends import provider_urlpatterns
+
 from . import views
+from .sms import sms_backend_modules
 
 app_name = "notifications"
 
 urlpatterns = [
     path("messages/failed/", views.failed_list, name="failed-list"),
     path("messages/<uuid:public_id>/resend/", views.resend, name="resend"),
-    path("hooks/twilio/status/", views.twilio_status, name="twilio-status"),
-    path("hooks/twilio/inbound/", views.twilio_inbound, name="twilio-inbound"),
+    # The SMS backends' webhooks come from their own modules (sms/twilio.py: hooks/twilio/status/ and inbound/).
+    *provider_urlpatterns(sms_backend_modules()),
 ]

@@ -2,13 +2,14 @@
 
     VIDEO_PROVIDERS = {"whereby": {"BACKEND": "videoproviders.whereby.WherebyProvider", "OPTIONS": {...}}}
 
-Adding a provider means one module with a VideoProvider subclass and one line in that setting.
+Adding a provider means one module with a VideoProvider subclass (and its webhooks' views and
+`urlpatterns`, if it has any) and one line in that setting.
 """
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from config.backends import build_backend
+from config.backends import backend_module, build_backend
 
 from .base import VideoProvider
 
@@ -41,3 +42,8 @@ providers = ProviderHandler()
 def provider_choices() -> list[tuple[str, str]]:
     """The configured providers as model field choices; the label comes from the provider class."""
     return [(alias, str(providers[alias].label or alias)) for alias in settings.VIDEO_PROVIDERS]
+
+
+def provider_modules() -> list[str]:
+    """The modules of the configured providers; videoproviders/urls.py mounts the webhooks they define."""
+    return [backend_module(config) for config in settings.VIDEO_PROVIDERS.values()]

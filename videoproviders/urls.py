@@ -1,9 +1,8 @@
-from django.urls import path
+from config.backends import provider_urlpatterns
 
-from . import views
+from .registry import provider_modules
 
 app_name = "videoproviders"
 
-urlpatterns = [
-    path("hooks/whereby/<uuid:account_id>/", views.whereby_webhook, name="whereby-webhook"),
-]
+# Each configured provider's webhooks come from its own module (whereby.py: hooks/whereby/<account id>/).
+urlpatterns = provider_urlpatterns(provider_modules())

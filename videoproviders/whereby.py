@@ -2,30 +2,46 @@
 
 API: https://docs.whereby.com (POST/DELETE /v1/meetings). The organisation's service account holds the
 API key (secret) and the webhook signing secret; its server URL, when set, replaces the API address, and
-only when the operator allows that address (OUTBOUND_API_URLS).
+only when the operator allows that address (OUTBOUND_API_URLS). Its webhook (room events, at the URL the
+admin page shows for the account) is at the end of this module, with its `urlpatterns`.
 """
 
 import hashlib
 import hmac
+import json
+import logging
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 import requests
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from config.outbound import is_allowed_outbound_url
 
+from . import services
 from .base import Account, Room, RoomRequest, VideoProvider, VideoProviderError
 from .http import new_session
+from .models import ServiceAccount
+
+logger = logging.getLogger(__name__)
 
 # Whereby's `normal` rooms hold up to 4 people: the agent and 3 clients.
 NORMAL_ROOM_CLIENTS = 3
 # displayName may not contain these characters (Whereby URL parameters) and is at most 100 long.
 _NAME_FORBIDDEN = str.maketrans("", "", "$!<>:;")
 LANGUAGES = {"nl", "en"}
+# Whereby's events are small; anything much larger is not one of them.
+MAX_WEBHOOK_BODY = 64 * 1024
 
 
 class WherebyProvider(VideoProvider):
@@ -177,3 +193,39 @@ def verify_signature(*, secret: str, header: str, body: bytes, tolerance: int, n
         return False
     expected = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
     return any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", []))
+
+
+# The webhook answers fast: Whereby waits 5 seconds and retries only on 5xx.
+@csrf_exempt
+@require_POST
+def whereby_webhook(request: HttpRequest, account_id: str) -> HttpResponse:
+    """Room events of one organisation's Whereby account, at the URL the admin page shows for it."""
+    account = get_object_or_404(ServiceAccount, public_id=account_id, provider="whereby")
+    body = request.body
+    if not account.webhook_secret or len(body) > MAX_WEBHOOK_BODY:
+        return HttpResponseBadRequest()
+    signed = verify_signature(
+        secret=account.webhook_secret,
+        header=request.headers.get("Whereby-Signature", ""),
+        body=body,
+        tolerance=settings.WHEREBY_WEBHOOK_TOLERANCE_SECONDS,
+        now=time.time(),
+    )
+    if not signed:
+        # A 4xx is not retried by Whereby: a forged or replayed event is simply dropped.
+        logger.warning("Whereby webhook with a bad or stale signature for account %s", account.public_id)
+        return HttpResponseBadRequest()
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return HttpResponseBadRequest()
+    if not isinstance(event, dict):
+        return HttpResponseBadRequest()
+    services.record_whereby_event(service_account=account, event=event)
+    return HttpResponse(status=204)
+
+
+# Mounted by videoproviders/urls.py (namespace "videoproviders") when Whereby is in VIDEO_PROVIDERS.
+urlpatterns = [
+    path("hooks/whereby/<uuid:account_id>/", whereby_webhook, name="whereby-webhook"),
+]

@@ -2,15 +2,17 @@
 
     SMS_BACKEND = {"BACKEND": "notifications.sms.twilio.TwilioBackend", "OPTIONS": {...}}
 
-Adding a provider means one module with a subclass of SmsBackend and one settings line.
+Adding a provider means one module with a subclass of SmsBackend (and its webhooks' views and
+`urlpatterns`, if it has any) and one settings line.
 """
 
+import pkgutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from config.backends import build_backend
+from config.backends import backend_module, build_backend
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,13 @@ def reset_sms_backend() -> None:
     if _backend is not None:
         _backend.close()
     _backend = None
+
+
+def sms_backend_modules() -> list[str]:
+    """The modules whose webhooks notifications/urls.py mounts: the configured backend's, and those of every
+    backend shipped in this package. The shipped ones stay mounted whichever backend is configured (their
+    views refuse what the configured backend does not sign), so the URLs do not depend on SMS_BACKEND, which
+    tests change per test after the URLs are loaded.
+    """
+    shipped = [f"{__name__}.{module.name}" for module in pkgutil.iter_modules(__path__)]
+    return [backend_module(settings.SMS_BACKEND), *shipped]

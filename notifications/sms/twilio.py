@@ -1,19 +1,27 @@
 """Twilio Programmable Messaging, through the official `twilio` package.
 
 Options: account_sid, auth_token, and from_number or messaging_service_sid; timeout (seconds) for each
-request; api_url only to point tests at a local fake server.
+request; api_url only to point tests at a local fake server. Twilio's webhooks (delivery reports and
+replies) are at the end of this module, with their `urlpatterns`.
 """
 
 import requests
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from .. import services
 from ..errors import DeliveryError
 from ..models import Reason
-from . import SentSms, SmsBackend
+from ..optout import record_reply
+from . import SentSms, SmsBackend, get_sms_backend
 
 TWILIO_API_URL = "https://api.twilio.com"
 
@@ -125,3 +133,46 @@ def callback_reason(error_code: str) -> str:
         return CALLBACK_ERRORS.get(int(error_code), Reason.UNKNOWN)
     except ValueError:
         return Reason.UNKNOWN
+
+
+def _is_signed(request: HttpRequest) -> bool:
+    """Twilio signs with the auth token over the exact public URL and every field."""
+    url = settings.SITE_URL + request.get_full_path()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    return get_sms_backend().is_valid_callback(url=url, params=request.POST, signature=signature)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    """Twilio's delivery reports."""
+    if not _is_signed(request):
+        return HttpResponseForbidden("Invalid signature.")
+    error_code = request.POST.get("ErrorCode", "")
+    services.record_sms_status(
+        message_id=request.POST.get("MessageSid", ""),
+        status=request.POST.get("MessageStatus", ""),
+        error_code=error_code,
+        reason=callback_reason(error_code),
+    )
+    # Twilio only needs a 2xx; an unknown message id is answered the same so it is not retried.
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """Replies to our SMS (Twilio's incoming-message webhook): STOP and START are acted on, the rest ignored."""
+    if not _is_signed(request):
+        return HttpResponseForbidden("Invalid signature.")
+    record_reply(from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""))
+    # An empty TwiML answer: no reply of our own (Twilio confirms STOP to the sender itself).
+    return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")
+
+
+# Mounted by notifications/urls.py (namespace "notifications"). Both refuse every request unless Twilio is
+# the configured backend, as only it can check Twilio's signature.
+urlpatterns = [
+    path("hooks/twilio/status/", twilio_status, name="twilio-status"),
+    path("hooks/twilio/inbound/", twilio_inbound, name="twilio-inbound"),
+]
