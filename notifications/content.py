@@ -16,6 +16,7 @@ from scheduling.models import Appointment, Participant
 
 from .models import SERIES_PURPOSES, Notification, Purpose
 from .placeholders import fill_placeholders
+from .wording import Audience, sessions_label, wording
 
 
 @dataclass(frozen=True)
@@ -126,45 +127,6 @@ def _listed(sessions: list[Session], organisation: Organisation, with_links: boo
     ]
 
 
-def _series_change(notification: Notification, when: dict[str, str]) -> tuple[str, str]:
-    for_agent = notification.user_id is not None
-    if notification.purpose == Purpose.SERIES_UPDATE:
-        if for_agent:
-            return (
-                _("Series changed: consults from %(date)s") % when,
-                _("The series '%(subject)s' has changed from %(date)s on. These are its sessions as now planned.")
-                % when,
-            )
-        return (
-            _("Changed: your video consults from %(date)s") % when,
-            _(
-                "Your video consults with %(agent)s have changed from %(date)s on. These are the sessions as now "
-                "planned, each with its own link; your reminders follow the new times."
-            )
-            % when,
-        )
-    if for_agent:
-        if notification.appointment.is_cancelled:
-            return (
-                _("Cancelled: %(count)d consults of a series from %(date)s") % when,
-                _("These consults of the series '%(subject)s' have been cancelled.") % when,
-            )
-        return (
-            _("Series handed over: consults from %(date)s") % when,
-            _("These consults of the series '%(subject)s' are now with %(agent)s; they are no longer in your agenda.")
-            % when,
-        )
-    if notification.appointment.is_cancelled:
-        return (
-            _("Cancelled: %(count)d video consults from %(date)s") % when,
-            _("These video consults with %(agent)s have been cancelled. Their links no longer work.") % when,
-        )
-    return (
-        _("Cancelled: %(count)d video consults from %(date)s") % when,
-        _("You are no longer expected at these video consults. Their links no longer work.") % when,
-    )
-
-
 def agenda_url(appointment: Appointment) -> str:
     day = timezone.localdate(appointment.start, timezone=appointment.organisation.tzinfo)
     return f"{settings.SITE_URL}{reverse('scheduling:agenda')}?{urlencode({'date': day.isoformat()})}"
@@ -203,7 +165,11 @@ def build_content(notification: Notification) -> Content:
         if notification.purpose in SERIES_PURPOSES:
             with_links = notification.purpose != Purpose.SERIES_CANCELLATION
             sessions = _listed(affected_sessions(notification), organisation, with_links)
-        headline, intro = _headline_and_intro(notification, appointment, agent_name, values | {"count": len(sessions)})
+        headline, intro = wording(
+            purpose=notification.purpose,
+            audience=Audience.AGENT if for_agent else Audience.PARTICIPANT,
+            consult_cancelled=appointment.is_cancelled,
+        ).render({"agent": agent_name, "subject": appointment.subject, **values, "count": len(sessions)})
         custom_text = ""
         if notification.purpose in (Purpose.INVITATION, Purpose.SERIES) and not for_agent:
             template = organisation.invitation_text(language)
@@ -236,106 +202,6 @@ def build_content(notification: Notification) -> Content:
             logo_url=f"{settings.SITE_URL}{organisation.logo.url}" if organisation.logo else "",
             link_works=takes_place,
             sessions=sessions,
-            sessions_label=_sessions_label(notification.purpose),
+            sessions_label=sessions_label(notification.purpose),
             **values,
         )
-
-
-def _sessions_label(purpose: str) -> str:
-    if purpose == Purpose.SERIES:
-        return _("All sessions")
-    if purpose == Purpose.SERIES_UPDATE:
-        return _("The sessions as now planned")
-    if purpose == Purpose.SERIES_CANCELLATION:
-        return _("Sessions that no longer take place")
-    return ""
-
-
-def _headline_and_intro(
-    notification: Notification, appointment: Appointment, agent_name: str, values: dict[str, str]
-) -> tuple[str, str]:
-    when = {"agent": agent_name, "subject": appointment.subject, **values}
-    purpose = notification.purpose
-    if purpose in (Purpose.SERIES_UPDATE, Purpose.SERIES_CANCELLATION):
-        return _series_change(notification, when)
-    if purpose == Purpose.SERIES:
-        if notification.user_id is not None:
-            return (
-                _("New series: %(count)d consults from %(date)s") % when,
-                _(
-                    "A series of %(count)d video consults has been booked for you, the first on %(date)s from "
-                    "%(time)s to %(end_time)s: %(subject)s."
-                )
-                % when,
-            )
-        return (
-            _("Invitation: %(count)d video consults from %(date)s") % when,
-            _(
-                "%(agent)s will see you in a series of %(count)d video consults, the first on %(date)s at "
-                "%(time)s. Each has its own personal link, listed below; before each you get a reminder with it. "
-                "You need no account and no app."
-            )
-            % when,
-        )
-    if notification.user_id is not None:
-        if purpose == Purpose.INVITATION:
-            return (
-                _("New consult on %(date)s at %(time)s") % when,
-                _("A video consult has been booked for you on %(date)s from %(time)s to %(end_time)s: %(subject)s.")
-                % when,
-            )
-        if purpose == Purpose.UPDATE:
-            return (
-                _("Consult changed: %(date)s at %(time)s") % when,
-                _("Your consult '%(subject)s' has changed. It is now on %(date)s from %(time)s to %(end_time)s.")
-                % when,
-            )
-        if appointment.is_cancelled:
-            return (
-                _("Consult cancelled: %(date)s at %(time)s") % when,
-                _("Your consult '%(subject)s' on %(date)s at %(time)s has been cancelled.") % when,
-            )
-        return (
-            _("Consult handed over: %(date)s at %(time)s") % when,
-            _(
-                "The consult '%(subject)s' on %(date)s at %(time)s is now with %(agent)s; "
-                "it is no longer in your agenda."
-            )
-            % when,
-        )
-    if purpose == Purpose.INVITATION:
-        return (
-            _("Invitation: video consult on %(date)s at %(time)s") % when,
-            _(
-                "%(agent)s will see you in a video consult on %(date)s at %(time)s. Open your personal link a few "
-                "minutes before the start; you need no account and no app."
-            )
-            % when,
-        )
-    if purpose == Purpose.UPDATE:
-        return (
-            _("Changed: video consult on %(date)s at %(time)s") % when,
-            _(
-                "Your video consult has changed. It is now on %(date)s at %(time)s with %(agent)s. "
-                "Your link stays the same."
-            )
-            % when,
-        )
-    if purpose == Purpose.REMINDER:
-        return (
-            _("Reminder: video consult on %(date)s at %(time)s") % when,
-            _("This is a reminder of your video consult with %(agent)s on %(date)s at %(time)s.") % when,
-        )
-    if appointment.is_cancelled:
-        return (
-            _("Cancelled: video consult on %(date)s at %(time)s") % when,
-            _(
-                "Your video consult with %(agent)s on %(date)s at %(time)s has been cancelled. "
-                "Your link no longer works."
-            )
-            % when,
-        )
-    return (
-        _("Cancelled: video consult on %(date)s at %(time)s") % when,
-        _("You are no longer expected at the video consult on %(date)s at %(time)s. Your link no longer works.") % when,
-    )

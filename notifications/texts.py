@@ -3,10 +3,9 @@
 import math
 
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from .content import Content
-from .models import Purpose
+from .wording import sms_body
 
 # GSM 03.38 basic set, and the extension set whose characters take two septets.
 GSM7_BASIC = set(
@@ -62,32 +61,7 @@ def render_sms(content: Content) -> str:
         "count": len(content.sessions),
     }
     with translation.override(content.language):
-        if content.purpose == Purpose.SERIES:
-            body = (
-                _(
-                    "%(count)d video consults with %(agent)s, the first on %(date)s at %(time)s. Link: %(link)s "
-                    "You get a reminder with the link before each."
-                )
-                % values
-            )
-        elif content.purpose == Purpose.SERIES_UPDATE:
-            body = (
-                _(
-                    "Your video consults with %(agent)s have changed from %(date)s; the next is at %(time)s. "
-                    "Link: %(link)s You get a reminder with the link before each."
-                )
-                % values
-            )
-        elif content.purpose == Purpose.SERIES_CANCELLATION:
-            body = _("%(count)d video consults with %(agent)s from %(date)s have been cancelled.") % values
-        elif content.purpose == Purpose.INVITATION:
-            body = _("Video consult with %(agent)s on %(date)s at %(time)s. Your link: %(link)s") % values
-        elif content.purpose == Purpose.UPDATE:
-            body = _("Your video consult has changed: %(date)s at %(time)s with %(agent)s. Link: %(link)s") % values
-        elif content.purpose == Purpose.REMINDER:
-            body = _("Reminder: video consult with %(agent)s on %(date)s at %(time)s. Link: %(link)s") % values
-        else:
-            body = _("Your video consult on %(date)s at %(time)s has been cancelled.") % values
+        body = sms_body(content.purpose) % values
     body = plain(body)
     # The sender's name helps the client trust the link; it goes only when it costs no extra segment.
     signed = plain(f"{content.organisation.display_sender}: {body}")
