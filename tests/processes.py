@@ -1,5 +1,6 @@
-"""What the tests that start processes of their own (a uvicorn server, a Celery worker) share: a free port on
-loopback, the test database's address for the child's DATABASE_URL, and waiting until a port answers."""
+"""What the tests that start processes of their own (a uvicorn or gunicorn server, a Celery worker) share: a
+free port on loopback, the test database's address for the child's DATABASE_URL, the environment of a server,
+and waiting until a port answers."""
 
 import contextlib
 import os
@@ -43,14 +44,10 @@ def wait_for_port(port: int, *, seconds: float = 15.0) -> None:
             time.sleep(0.1)
 
 
-@contextlib.contextmanager
-def uvicorn_server(
-    *, var_dir: Path, env: dict[str, str] | None = None, workers: int = 1, log: Path | None = None
-) -> Iterator[str]:
-    """The app as production serves it (uvicorn, ASGI: event streams work), with the test settings, on the
-    test database; yields its address. `env` adds or overrides variables (REDIS_URL, TURN settings...)."""
-    port = free_port()
-    environment = {
+def server_environment(*, var_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """What a server started by a test runs with: the test settings on the test database, this run's
+    SECRET_KEY (so that a session made in the test is valid there); `env` adds or overrides variables."""
+    return {
         **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
@@ -58,16 +55,49 @@ def uvicorn_server(
         "SECRET_KEY": settings.SECRET_KEY,
         **(env or {}),
     }
+
+
+@contextlib.contextmanager
+def uvicorn_server(
+    *, var_dir: Path, env: dict[str, str] | None = None, workers: int = 1, log: Path | None = None
+) -> Iterator[str]:
+    """The app as production serves its event streams (uvicorn, ASGI: event streams work), with the test
+    settings, on the test database; yields its address. `env` adds or overrides variables (REDIS_URL...)."""
+    port = free_port()
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--lifespan", "off", "--log-level", "warning"]
     command += ["--timeout-graceful-shutdown", "2"]
-    output = log.open("w") if log else subprocess.DEVNULL
-    try:
-        with serving(command, port=port, env=environment, output=output) as address:
-            yield address
-    finally:
-        if log:
-            output.close()
+    with (
+        logging_to(log) as output,
+        serving(command, port=port, env=server_environment(var_dir=var_dir, env=env), output=output) as address,
+    ):
+        yield address
+
+
+@contextlib.contextmanager
+def gunicorn_server(
+    *, var_dir: Path, env: dict[str, str] | None = None, workers: int = 1, log: Path | None = None
+) -> Iterator[str]:
+    """The app as production serves its pages (gunicorn, WSGI sync workers: event streams answer 503), with
+    the test settings, on the test database; yields its address."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--log-level", "warning", "--graceful-timeout", "2", "--no-control-socket"]
+    with (
+        logging_to(log) as output,
+        serving(command, port=port, env=server_environment(var_dir=var_dir, env=env), output=output) as address,
+    ):
+        yield address
+
+
+@contextlib.contextmanager
+def logging_to(log: Path | None) -> Iterator[Any]:
+    """Where a server's output goes: the file, or nowhere."""
+    if log is None:
+        yield subprocess.DEVNULL
+        return
+    with log.open("w") as output:
+        yield output
 
 
 @contextlib.contextmanager

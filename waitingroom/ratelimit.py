@@ -13,7 +13,7 @@ PURPOSE = "Join-link rate limit"
 
 
 def _key(request: HttpRequest) -> str:
-    # REMOTE_ADDR is the proxy's address behind a proxy; uvicorn --proxy-headers makes it the client's.
+    # Behind the proxy, uvicorn --proxy-headers (ASGI) and config.proxy (WSGI) make REMOTE_ADDR the client's.
     return f"join-misses:{request.META.get('REMOTE_ADDR', '')}"
 
 

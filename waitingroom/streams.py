@@ -1,8 +1,8 @@
 """Server-sent events: the live connection of the client's page and of the agent's waiting room.
 
-They need ASGI (uvicorn, as `make run` and production serve the app): one connection costs a coroutine,
-not a thread. Under WSGI they answer 503 and the pages keep polling, which also covers browsers and
-proxies that do not let event streams through.
+They need ASGI (uvicorn, as `make run` serves the app and production serves the URLs ending in /events/):
+one connection costs a coroutine, not a thread. Under WSGI (gunicorn, production's pages) they answer 503
+and the pages keep polling, which also covers browsers and proxies that do not let event streams through.
 """
 
 import asyncio

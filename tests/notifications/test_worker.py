@@ -22,7 +22,7 @@ from django.conf import settings
 
 from notifications.models import DeliveryStatus, Notification, Purpose
 from tests.factories import AppointmentFactory, ParticipantFactory
-from tests.processes import database_url, free_port
+from tests.processes import free_port, server_environment
 
 from .conftest import SmtpListener
 
@@ -55,17 +55,17 @@ def redis_url():
 
 
 def _start_worker(tmp_path: Path, redis_url: str, smtp_port: int) -> subprocess.Popen:
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": redis_url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "VAR_DIR": str(tmp_path / "var"),
-        "SECRET_KEY": "worker-test",
-        "NOTIFICATION_LEASE_SECONDS": str(LEASE_SECONDS),
-        "NOTIFICATION_SWEEP_SECONDS": "1",
-    }
+    env = server_environment(
+        var_dir=tmp_path / "var",
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "REDIS_URL": redis_url,
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "SECRET_KEY": "worker-test",
+            "NOTIFICATION_LEASE_SECONDS": str(LEASE_SECONDS),
+            "NOTIFICATION_SWEEP_SECONDS": "1",
+        },
+    )
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--concurrency=4", "--loglevel=WARNING"]
     command += ["--without-heartbeat", "--without-gossip", "--without-mingle"]
     # A session of its own, so SIGKILL to the group takes the pool's children down with the parent.

@@ -7,7 +7,6 @@ with the consult's page, its messages wait in the outbox and go out with the swe
 """
 
 import logging
-import os
 import re
 import secrets
 import subprocess
@@ -26,7 +25,7 @@ from notifications.models import DeliveryStatus, Notification
 from notifications.services import sweep
 from scheduling.models import Appointment
 from tests.factories import link_participant
-from tests.processes import database_url, free_port, wait_for_port
+from tests.processes import free_port, server_environment, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,15 +40,11 @@ def dead_redis_url() -> str:
 def server(transactional_db, tmp_path, dead_redis_url):
     port = free_port()
     log = tmp_path / "server.log"
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}},
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": dead_redis_url,
-        "VAR_DIR": str(tmp_path / "var"),
-        # The test's own key, so that the session the test logs in with is valid there.
-        "SECRET_KEY": settings.SECRET_KEY,
-    }
+    # The production settings, and the test's own key so that the session the test logs in with is valid there.
+    env = server_environment(
+        var_dir=tmp_path / "var",
+        env={"DJANGO_SETTINGS_MODULE": "config.settings.base", "REDIS_URL": dead_redis_url},
+    )
     # The production settings serve static files from a manifest, as after a deployment's collectstatic.
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, timeout=120
