@@ -5,6 +5,10 @@ what failed, the texts of messages to waiting clients and of the invitation, and
 provider reported in the room. What stays, without anything that points at a person: the consults with
 their times, the participant rows with channel and language, presence times (wait times), the outbox rows
 with their statuses. Every erasure is written to the audit log, without the data it erased.
+
+Each app erases its own rows (`<app>.erasure`); this module only decides what is due, calls them in one
+transaction and in one fixed order (outbox, participants, waiting-room texts, room events, invitation
+texts), and keeps the audit record.
 """
 
 from dataclasses import dataclass
@@ -18,14 +22,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from audit.services import Action, record
-from notifications.models import PENDING_STATUSES, DeliveryStatus, Notification, Reason
+from notifications.erasure import erase_messages_to
+from scheduling.erasure import erase_invitation_texts, erase_participants, remove_participants
 from scheduling.models import Appointment, Participant
 from scheduling.phones import normalise_mobile
-from videoproviders.models import RoomEvent
-from waitingroom.models import WaitingMessage
-
-# Shown where a name was.
-ERASED_NAME = "-"
+from videoproviders.erasure import erase_display_names
+from waitingroom.erasure import erase_waiting_messages
 
 
 @dataclass(frozen=True)
@@ -35,23 +37,6 @@ class Erasure:
 
     def __bool__(self) -> bool:
         return bool(self.participants)
-
-
-def _erase_participants(participants: QuerySet[Participant], now: datetime) -> int:
-    ids = list(participants.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    Notification.objects.filter(participant_id__in=ids, status__in=PENDING_STATUSES).update(
-        status=DeliveryStatus.CANCELLED, reason=Reason.ERASED, updated_at=now
-    )
-    Notification.objects.filter(participant_id__in=ids).update(to="", last_error="", updated_at=now)
-    return Participant.objects.filter(pk__in=ids).update(name=ERASED_NAME, email="", phone="", erased_at=now)
-
-
-def _erase_consult_texts(appointments: QuerySet[Appointment]) -> None:
-    WaitingMessage.objects.filter(appointment__in=appointments).exclude(text="").update(text="")
-    RoomEvent.objects.filter(room__appointment__in=appointments).exclude(display_name="").update(display_name="")
-    appointments.exclude(message="").update(message="")
 
 
 @transaction.atomic
@@ -64,9 +49,13 @@ def erase_expired_for(*, organisation: Organisation, now: datetime | None = None
     consults = due.values("appointment_id").distinct().count()
     if not consults:
         return Erasure(participants=0, consults=0)
-    erased = _erase_participants(due, now)
+    ids = list(due.values_list("pk", flat=True))
+    erase_messages_to(participant_ids=ids, now=now)
+    erased = erase_participants(participant_ids=ids, now=now)
     # Every consult past the period: texts already cleared on an earlier night are skipped by the updates.
-    _erase_consult_texts(ended)
+    erase_waiting_messages(appointment_ids=ended)
+    erase_display_names(appointment_ids=ended)
+    erase_invitation_texts(appointments=ended)
     record(
         action=Action.DATA_RETAINED,
         actor=_("Retention job"),
@@ -135,11 +124,12 @@ def erase_person(*, organisation: Organisation, identifier: str, erased_by: User
     ids = [pk for pk, _appointment, _name in rows]
     appointment_ids = {appointment for _pk, appointment, _name in rows}
     names = {name for _pk, _appointment, name in rows}
-    # The provider reported them in the room by the name they were invited with.
-    RoomEvent.objects.filter(room__appointment_id__in=appointment_ids, display_name__in=names).update(display_name="")
-    WaitingMessage.objects.filter(appointment_id__in=appointment_ids).exclude(text="").update(text="")
-    Participant.objects.filter(pk__in=ids, removed_at__isnull=True).update(removed_at=now)
-    erased = _erase_participants(Participant.objects.filter(pk__in=ids), now)
+    erase_messages_to(participant_ids=ids, now=now)
+    remove_participants(participant_ids=ids, now=now)
+    erased = erase_participants(participant_ids=ids, now=now)
+    erase_waiting_messages(appointment_ids=appointment_ids)
+    # The provider reported them in the room by the name they were invited with (kept above before erasing).
+    erase_display_names(appointment_ids=appointment_ids, names=names)
     record(
         action=Action.PERSON_ERASED,
         actor=erased_by,

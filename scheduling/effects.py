@@ -111,3 +111,14 @@ def sessions_cancelled(*, actor: User, appointments: list[Appointment]) -> None:
         retire_rooms(appointment=appointment)
     record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=appointments)
     announce_all(appointments, "cancelled")
+
+
+# Starting and ending a consult (scheduling.lifecycle) change no message, reminder or room: only the audit
+# entry follows here. The live events are the waiting room's, which says different things to the pages
+# depending on how the consult started or ended.
+def consult_started(*, actor: User, appointment: Appointment) -> None:
+    record_consults(action=Action.CONSULT_STARTED, actor=actor, appointments=[appointment])
+
+
+def consult_ended(*, actor: User | str, appointment: Appointment) -> None:
+    record_consults(action=Action.CONSULT_ENDED, actor=actor, appointments=[appointment])

@@ -154,16 +154,6 @@ class Appointment(models.Model):
         """The agent has started the consult and not ended it."""
         return self.started_at is not None and self.ended_at is None
 
-    @property
-    def can_start_now(self) -> bool:
-        """Online consult is offered from the day of the consult until its links expire."""
-        now = timezone.now()
-        return (
-            not self.is_cancelled
-            and now < self.link_expires_at
-            and timezone.localdate(self.start) <= timezone.localdate(now)
-        )
-
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")

@@ -23,8 +23,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.services import Action, record_consults
 from config.ratelimit import count
+from scheduling import lifecycle
 from scheduling.models import Appointment, Participant
 from videoproviders.builtin import BuiltinProvider
 from videoproviders.models import RoomStatus, VideoRoom
@@ -285,12 +285,9 @@ def end_empty_calls(*, now: datetime | None = None) -> int:
     )
     ended = 0
     for appointment in running:
-        if Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=True).update(
-            ended_at=appointment.last_left or now, updated_at=now
+        if lifecycle.mark_ended(
+            appointment=appointment, by=_("Video call (everyone had left)"), at=appointment.last_left or now, now=now
         ):
-            record_consults(
-                action=Action.CONSULT_ENDED, actor=_("Video call (everyone had left)"), appointments=[appointment]
-            )
             announce(appointment, "ended")
             publish(call_channel(appointment.public_id), "ended")
             ended += 1

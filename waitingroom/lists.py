@@ -2,9 +2,14 @@
 client's state (not there, waiting or knocking, in the video room, taken out of the call), and who is
 waiting, so that the page rings for arrivals. Shown on the waiting room page and beside a built-in call."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
+from scheduling.models import Appointment
 from scheduling.selectors import can_manage
 from scheduling.views.overview import OverviewFilter
 
@@ -13,19 +18,24 @@ from .selectors import waiting_room
 from .services import is_waiting
 
 
-def waiting_list_context(request: HttpRequest) -> dict:
-    filters = OverviewFilter(request.GET, user=request.user)
-    now = timezone.now()
-    appointments = waiting_room(
-        user=request.user,
-        day=timezone.localdate(),
-        team_id=filters.value("team"),
-        agent_id=filters.value("agent"),
-    )
+@dataclass(frozen=True)
+class WaitingList:
+    # Each consult carries `can_manage`, and each of its `active_participants` its state for the template.
+    appointments: list[Appointment]
+    now: datetime
+    waiting_ids: list[int]
+
+
+def waiting_list(
+    *, user: User, team_id: int | None = None, agent_id: int | None = None, now: datetime | None = None
+) -> WaitingList:
+    """Today's consults the user sees (optionally of one team or agent), each client's state marked: 3 queries."""
+    now = now or timezone.now()
+    appointments = waiting_room(user=user, day=timezone.localdate(now), team_id=team_id, agent_id=agent_id)
     waiting_ids = []
     for appointment in appointments:
-        appointment.can_manage = can_manage(user=request.user, appointment=appointment)
-        leads = appointment.agent_id == request.user.pk
+        appointment.can_manage = can_manage(user=user, appointment=appointment)
+        leads = appointment.agent_id == user.pk
         for participant in appointment.active_participants:
             presence = getattr(participant, "presence", None)
             participant.removed = bool(appointment.is_active and presence and presence.removed_at)
@@ -38,4 +48,11 @@ def waiting_list_context(request: HttpRequest) -> dict:
             participant.peer = peer_id(participant) if participant.knocking and leads else ""
             if participant.waiting:
                 waiting_ids.append(participant.pk)
-    return {"filters": filters, "appointments": appointments, "now": now, "waiting_ids": waiting_ids}
+    return WaitingList(appointments=appointments, now=now, waiting_ids=waiting_ids)
+
+
+def waiting_list_context(request: HttpRequest) -> dict:
+    """The template context of the list, filtered by the page's team and agent choice."""
+    filters = OverviewFilter(request.GET, user=request.user)
+    found = waiting_list(user=request.user, team_id=filters.value("team"), agent_id=filters.value("agent"))
+    return {"filters": filters, "appointments": found.appointments, "now": found.now, "waiting_ids": found.waiting_ids}

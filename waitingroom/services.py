@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import Action, record_consults
 from config.text import one_line
+from scheduling import lifecycle
 from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
 from videoproviders.registry import providers
-from videoproviders.services import room_for_start
+from videoproviders.services import participant_entry, room_for_start
 
+from . import calls
 from .events import announce, call_channel, publish, team_channel
 from .models import Presence, WaitingMessage
+from .selectors import LinkState, link_state, messages_for_client
 
 
 def presence_timeout() -> timedelta:
@@ -91,6 +94,35 @@ def admit(*, participant: Participant) -> None:
         publish(team_channel(participant.appointment.team_id), "presence")
 
 
+def client_state(*, participant: Participant) -> dict:
+    """What the client's page shows next: waiting (with the agent's messages), the room to go to, or why
+    the link no longer works. Never anything about other consults, never the host URL. A client of a
+    running consult with an external room counts as admitted once their page is told where it is."""
+    state = link_state(participant=participant)
+    if state is not LinkState.VALID:
+        return {"state": state.value}
+    appointment = participant.appointment
+    with timezone.override(appointment.organisation.tzinfo):
+        data = {
+            "state": "waiting",
+            "messages": [
+                {"id": m.pk, "text": m.text, "time": timezone.localtime(m.sent_at).strftime("%H:%M")}
+                for m in messages_for_client(appointment_id=appointment.pk)
+            ],
+        }
+    if appointment.is_active:
+        entry = participant_entry(participant=participant)
+        if entry is not None and entry.in_page:
+            # A built-in call: the agent let them in (or took them out); otherwise they are knocking.
+            data["state"] = calls.client_state(participant=participant)
+        elif entry is not None:
+            admit(participant=participant)
+            data |= {"state": "room", "room_url": entry.url, "embed": entry.embed}
+    elif appointment.ended_at is not None:
+        data["state"] = "ended"
+    return data
+
+
 def can_message(*, user: User, appointment: Appointment) -> bool:
     """The consult's agent, and whoever may manage the consult (the team's assistants, admins)."""
     return appointment.agent_id == user.pk or can_manage(user=user, appointment=appointment)
@@ -122,24 +154,13 @@ def start_consult(*, appointment: Appointment, user: User) -> str:
 
     Raises videoproviders.base.VideoProviderError when the room cannot be had; nothing is marked then.
     """
-    if appointment.agent_id != user.pk:
-        # The host URL makes whoever opens it the host, so it is for the consult's own agent only.
-        raise PermissionDenied("Only the consult's agent may start it.")
-    if appointment.is_cancelled:
-        raise ValidationError(_("This consult has been cancelled."), code="cancelled")
-    if timezone.now() >= appointment.link_expires_at:
-        raise ValidationError(_("The links of this consult have expired, so it can no longer start."), code="expired")
+    lifecycle.check_start(appointment=appointment, user=user)
     room = room_for_start(appointment=appointment)
     now = timezone.now()
     if providers[room.provider].in_page:
         # The waiting room is the lobby: whoever waits now is in the call; later arrivals knock.
-        from .calls import admit_waiting
-
-        admit_waiting(appointment=appointment, now=now)
-    Appointment.objects.filter(pk=appointment.pk, started_at__isnull=True).update(started_at=now, updated_at=now)
-    # Starting again after an end re-opens the consult.
-    Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=False).update(ended_at=None, updated_at=now)
-    record_consults(action=Action.CONSULT_STARTED, actor=user, appointments=[appointment])
+        calls.admit_waiting(appointment=appointment, now=now)
+    lifecycle.mark_started(appointment=appointment, by=user, now=now)
     # The waiting clients' pages fetch their state on this event and go into the room.
     announce(appointment, "started")
     return room.host_url
@@ -147,11 +168,6 @@ def start_consult(*, appointment: Appointment, user: User) -> str:
 
 def end_consult(*, appointment: Appointment, user: User) -> None:
     """The consult is over: it is no longer shown as active, and clients who come back are told so."""
-    if not can_message(user=user, appointment=appointment):
-        raise PermissionDenied("This user may not end this consult.")
-    if appointment.started_at is None:
-        raise ValidationError(_("This consult has not started."), code="not_started")
-    now = timezone.now()
-    if Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=True).update(ended_at=now, updated_at=now):
-        record_consults(action=Action.CONSULT_ENDED, actor=user, appointments=[appointment])
+    lifecycle.check_end(appointment=appointment, user=user)
+    lifecycle.mark_ended(appointment=appointment, by=user)
     announce(appointment, "ended")

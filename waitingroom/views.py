@@ -15,9 +15,8 @@ from scheduling.models import Participant
 from scheduling.selectors import get_visible_appointment
 from videoproviders.base import VideoProviderError
 from videoproviders.selectors import agent_video_problem, happens_in_page, who_can_fix
-from videoproviders.services import participant_entry
 
-from . import calls, ratelimit, services
+from . import ratelimit, services
 from .lists import waiting_list_context
 from .selectors import LinkState, client_page, link_state, messages_for_client, participant_for_token
 
@@ -81,34 +80,6 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     return _public(response)
 
 
-def client_state(participant: Participant) -> dict:
-    """What the client's page shows next: waiting (with the agent's messages), the room to go to, or why
-    the link no longer works. Never anything about other consults, never the host URL."""
-    state = link_state(participant=participant)
-    if state is not LinkState.VALID:
-        return {"state": state.value}
-    appointment = participant.appointment
-    with timezone.override(appointment.organisation.tzinfo):
-        data = {
-            "state": "waiting",
-            "messages": [
-                {"id": m.pk, "text": m.text, "time": timezone.localtime(m.sent_at).strftime("%H:%M")}
-                for m in messages_for_client(appointment_id=appointment.pk)
-            ],
-        }
-    if appointment.is_active:
-        entry = participant_entry(participant=participant)
-        if entry is not None and entry.in_page:
-            # A built-in call: the agent let them in (or took them out); otherwise they are knocking.
-            data["state"] = calls.client_state(participant=participant)
-        elif entry is not None:
-            services.admit(participant=participant)
-            data |= {"state": "room", "room_url": entry.url, "embed": entry.embed}
-    elif appointment.ended_at is not None:
-        data["state"] = "ended"
-    return data
-
-
 @csrf_exempt  # the token in the URL is the credential; no cookie is involved
 @require_POST
 def presence(request: HttpRequest, token: str) -> HttpResponse:
@@ -118,7 +89,7 @@ def presence(request: HttpRequest, token: str) -> HttpResponse:
     participant = _participant_or_none(request, token)
     if participant is None:
         return JsonResponse({"state": "unknown"}, status=404)
-    data = client_state(participant)
+    data = services.client_state(participant=participant)
     if data["state"] in ("waiting", "knocking"):
         # Knocking is waiting while the consult runs: the agent sees them and hears the bell.
         services.check_in(participant=participant, page=client_page(request))
