@@ -18,7 +18,8 @@ def _imports(app: str) -> set[tuple[str, str]]:
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
+                # `from scheduling import lifecycle` imports the module scheduling.lifecycle.
+                modules = [f"{node.module}.{a.name}" for a in node.names] if "." not in node.module else [node.module]
             else:
                 continue
             for module in modules:
@@ -39,3 +40,20 @@ def test_apps_that_scheduling_calls_only_read_its_data(app):
         (path, module) for path, module in _imports(app) if module.startswith("scheduling") and module not in readable
     }
     assert calls_back == set()
+
+
+def test_the_waiting_room_reads_consults_and_changes_them_only_through_the_lifecycle():
+    readable = {"scheduling.models", "scheduling.selectors", "scheduling.filters", "scheduling.lifecycle"}
+    other = {(path, module) for path, module in _imports("waitingroom") if module.startswith("scheduling")}
+    assert {(path, module) for path, module in other if module not in readable} == set()
+
+
+def test_privacy_writes_nothing_itself_and_calls_each_apps_erase_functions():
+    # It may read models to find a person; it changes them only through an app's own erasure module.
+    writes = {
+        (path, module)
+        for path, module in _imports("privacy")
+        if module.split(".")[-1]
+        not in {"models", "selectors", "phones", "erasure", "services", "admin_scope", "admin_site"}
+    }
+    assert writes == set()

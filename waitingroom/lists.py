@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
+from scheduling.filters import OverviewFilter
 from scheduling.models import Appointment
 from scheduling.selectors import can_manage
-from scheduling.views.overview import OverviewFilter
 
 from .calls import peer_id
 from .selectors import waiting_room

@@ -2,56 +2,24 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Role, User
-from accounts.selectors import visible_teams
+from accounts.models import User
 from notifications.selectors import failed_messages
 from videoproviders.selectors import agent_video_problem
 
+from ..filters import OverviewFilter
 from ..models import Appointment
 from ..selectors import appointments_between
 
 # The agenda grid always shows at least office hours, and grows to fit earlier or later consults.
 AGENDA_FIRST_HOUR = 8
 AGENDA_LAST_HOUR = 18
-
-
-class OverviewFilter(forms.Form):
-    team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
-    agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
-    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, data, *, user: User) -> None:
-        super().__init__(data)
-        self.teams = list(visible_teams(user=user))
-        agents = (
-            Membership.objects.filter(role=Role.AGENT, team__in=[t.pk for t in self.teams], user__is_active=True)
-            .values_list("user_id", "user__full_name")
-            .distinct()
-            .order_by("user__full_name")
-        )
-        self.fields["team"].choices = [("", _("All teams"))] + [(t.pk, t.name) for t in self.teams]
-        self.fields["agent"].choices = [("", _("All agents")), *list(agents)]
-
-    def value(self, name: str):
-        # Each unreadable value falls back on its own ("all", or today) rather than to an error page;
-        # Django keeps the cleaned values of the fields that did validate.
-        self.is_valid()
-        return self.cleaned_data.get(name)
-
-    @property
-    def query(self) -> str:
-        """The valid team and agent choice as a query string, for links that keep the filter."""
-        return urlencode({name: self.value(name) for name in ("team", "agent") if self.value(name)})
 
 
 def _local_midnight(day: date) -> datetime:

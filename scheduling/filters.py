@@ -1,0 +1,38 @@
+"""The team and agent filter shared by the overview, the day agenda and the waiting room."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Role, User
+from accounts.selectors import visible_teams
+
+
+class OverviewFilter(forms.Form):
+    team = forms.TypedChoiceField(label=_("Team"), coerce=int, required=False, empty_value=None)
+    agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
+    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data, *, user: User) -> None:
+        super().__init__(data)
+        self.teams = list(visible_teams(user=user))
+        agents = (
+            Membership.objects.filter(role=Role.AGENT, team__in=[t.pk for t in self.teams], user__is_active=True)
+            .values_list("user_id", "user__full_name")
+            .distinct()
+            .order_by("user__full_name")
+        )
+        self.fields["team"].choices = [("", _("All teams"))] + [(t.pk, t.name) for t in self.teams]
+        self.fields["agent"].choices = [("", _("All agents")), *list(agents)]
+
+    def value(self, name: str):
+        # Each unreadable value falls back on its own ("all", or today) rather than to an error page;
+        # Django keeps the cleaned values of the fields that did validate.
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
+    @property
+    def query(self) -> str:
+        """The valid team and agent choice as a query string, for links that keep the filter."""
+        return urlencode({name: self.value(name) for name in ("team", "agent") if self.value(name)})
