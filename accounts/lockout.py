@@ -14,7 +14,7 @@ from .middleware import client_address, login_username
 from .models import User
 
 
-def clear_own_failures(sender, request: HttpRequest | None, user: User, **kwargs) -> None:
+def clear_own_failures(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     if request is None:
         return
     address = client_address(request)

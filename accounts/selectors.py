@@ -34,7 +34,8 @@ def agents_by_team(*, teams: Iterable[Team]) -> dict[int, list[User]]:
         .order_by("user__full_name")
     )
     for membership in memberships:
-        result.setdefault(membership.team_id, []).append(membership.user)
+        if membership.team_id is not None:  # always, through team__in; the column allows admins without a team
+            result.setdefault(membership.team_id, []).append(membership.user)
     return result
 
 

@@ -4,16 +4,23 @@ so an action and its record are saved together or not at all."""
 from collections.abc import Iterable
 
 from django.db import models
+from django.http import HttpRequest
 from django.utils import formats, timezone
+
+from accounts.models import User
+from scheduling.models import Appointment
 
 from .context import current_address
 from .models import Action, AuditEvent
+
+# Who did it: a signed-in user, or the name of a job or process ("Retention job"), or nobody known.
+Actor = User | str | None
 
 
 def record(
     *,
     action: str,
-    actor,
+    actor: Actor,
     summary: str,
     organisation_id: int | None,
     obj: models.Model | None = None,
@@ -22,7 +29,7 @@ def record(
     """Append one event; the address is that of the request being handled, if any."""
     return AuditEvent.objects.create(
         organisation_id=organisation_id,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor if isinstance(actor, User) and actor.pk else None,
         actor_name=_name(actor),
         ip_address=current_address.get(),
         action=action,
@@ -33,7 +40,7 @@ def record(
     )
 
 
-def _name(actor) -> str:
+def _name(actor: Actor) -> str:
     if actor is None:
         return ""
     if isinstance(actor, str):
@@ -41,14 +48,16 @@ def _name(actor) -> str:
     return f"{actor.full_name} <{actor.email}>"
 
 
-def consult_summary(appointment) -> str:
+def consult_summary(appointment: Appointment) -> str:
     """The consult without its clients: subject, time and agent."""
     start = timezone.localtime(appointment.start, appointment.organisation.tzinfo)
     when = formats.date_format(start, "Y-m-d H:i")
     return f"{appointment.subject} · {when} · {appointment.agent.full_name}"
 
 
-def record_consults(*, action: str, actor, appointments: Iterable, changes: Iterable[str] = ()) -> None:
+def record_consults(
+    *, action: str, actor: Actor, appointments: Iterable[Appointment], changes: Iterable[str] = ()
+) -> None:
     """One event for a change to one consult or to several sessions of a series at once."""
     appointments = list(appointments)
     if not appointments:
@@ -62,16 +71,19 @@ def record_consults(*, action: str, actor, appointments: Iterable, changes: Iter
     )
 
 
-def record_admin(*, request, action: str, obj: models.Model, message: str = "") -> AuditEvent:
+def record_admin(*, request: HttpRequest, action: str, obj: models.Model, message: str = "") -> AuditEvent:
     """A change made in the admin to a setting, a user or an account (message: the admin's change message)."""
+    # The admin site lets in only signed-in staff.
+    user = request.user
+    assert isinstance(user, User)
     organisation_id = getattr(obj, "organisation_id", None)
     if obj._meta.label_lower == "accounts.organisation":
         organisation_id = obj.pk
     return record(
         action=action,
-        actor=request.user,
+        actor=user,
         summary=f"{obj._meta.verbose_name}: {obj}",
-        organisation_id=organisation_id or request.user.organisation_id,
+        organisation_id=organisation_id or user.organisation_id,
         obj=obj,
         changes=message if isinstance(message, str) else "",
     )

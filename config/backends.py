@@ -1,9 +1,9 @@
 """Building backends named by dotted path in settings, in the manner of Django's STORAGES."""
 
 import inspect
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import import_module
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver
@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 T = TypeVar("T")
 
 
-def build_backend(config: dict, *, base: type[T], setting: str) -> T:
+def build_backend(config: Mapping[str, Any], *, base: type[T], setting: str) -> T:
     """Import config["BACKEND"] and call it with config["OPTIONS"], refusing options it does not take.
 
     A misspelt option would otherwise be ignored silently, or fail with a bare TypeError deep in a task.

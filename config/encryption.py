@@ -13,11 +13,13 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 GENERATE_COMMAND = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 
@@ -122,11 +124,11 @@ class EncryptedTextField(models.TextField):
     not only. max_length, as for any TextField, only limits the form field.
     """
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         return encrypt(value) if value else value
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> str | None:
         return decrypt(value) if value else value
 
 
@@ -143,7 +145,11 @@ def rewrite_column(
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = quote(model._meta.pk.column)
-    column = quote(model._meta.get_field(field_name).column)
+    field = model._meta.get_field(field_name)
+    # Relations seen from the other side and generic keys have no column of their own.
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{model._meta.label}.{field_name} has no column to rewrite")
+    column = quote(field.column)
     rewritten = 0
     # The names are quoted identifiers from the model, the values parameters: nothing here comes from a user.
     with transaction.atomic(using=using), connection.cursor() as cursor:

@@ -71,18 +71,22 @@ def series_sessions(notification: Notification) -> list[Session]:
     check before sending, the text and the calendar invite all ask for it."""
     cached = getattr(notification, "_series_sessions", None)
     if cached is None:
-        cached = notification._series_sessions = _read_series_sessions(notification)
+        # A cache on the instance, which lives as long as the one send that reads it.
+        cached = notification._series_sessions = _read_series_sessions(notification)  # type: ignore[attr-defined]
     return cached
 
 
 def _read_series_sessions(notification: Notification) -> list[Session]:
     series_id = notification.appointment.series_id
+    if series_id is None:
+        return []  # only messages about a series are written with sessions
     occurrences = Appointment.objects.filter(series_id=series_id).select_related("organisation", "agent", "series")
-    if notification.participant_id is None:
+    recipient = notification.participant
+    if recipient is None:
         return [
             Session(a, agenda_url(a), a.agent_id == notification.user_id) for a in occurrences.order_by("recurrence_id")
         ]
-    position = notification.participant.position
+    position = recipient.position
     mine = {
         p.appointment_id: p
         for p in Participant.objects.filter(appointment__series_id=series_id, position=position).order_by("pk")
@@ -91,7 +95,8 @@ def _read_series_sessions(notification: Notification) -> list[Session]:
     for appointment in occurrences.order_by("recurrence_id"):
         participant = mine.get(appointment.pk)
         present = participant is not None and participant.removed_at is None
-        sessions.append(Session(appointment, participant.join_url if present else "", present, participant))
+        join_url = participant.join_url if participant is not None and present else ""
+        sessions.append(Session(appointment, join_url, present, participant))
     return sessions
 
 
@@ -101,9 +106,10 @@ def _gone(session: Session, notification: Notification) -> bool:
     anchor, appointment = notification.appointment, session.appointment
     if appointment.is_cancelled:
         return anchor.is_cancelled and appointment.cancelled_at == anchor.cancelled_at and session.present
-    if notification.participant_id is None:
+    recipient = notification.participant
+    if recipient is None:
         return appointment.agent_id != notification.user_id
-    return session.participant is not None and session.participant.removed_at == notification.participant.removed_at
+    return session.participant is not None and session.participant.removed_at == recipient.removed_at
 
 
 def affected_sessions(notification: Notification) -> list[Session]:
@@ -140,7 +146,9 @@ def build_content(notification: Notification) -> Content:
     appointment = notification.appointment
     organisation = appointment.organisation
     for_agent = notification.user_id is not None
-    language = notification.user.language if for_agent else notification.participant.language
+    recipient = notification.user if for_agent else notification.participant
+    assert recipient is not None  # one of the two, never neither (notification_one_recipient)
+    language = recipient.language
     with translation.override(language):
         start = _local(appointment.start, organisation)
         end = _local(appointment.end, organisation)
@@ -157,10 +165,10 @@ def build_content(notification: Notification) -> Content:
             Purpose.CANCELLATION,
             Purpose.SERIES_CANCELLATION,
         )
-        if for_agent:
-            link, link_label = agenda_url(appointment), _("Open your agenda")
+        if isinstance(recipient, Participant):
+            link, link_label = recipient.join_url, _("Open the waiting room")
         else:
-            link, link_label = notification.participant.join_url, _("Open the waiting room")
+            link, link_label = agenda_url(appointment), _("Open your agenda")
         sessions = []
         if notification.purpose in SERIES_PURPOSES:
             with_links = notification.purpose != Purpose.SERIES_CANCELLATION

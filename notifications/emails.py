@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from scheduling.models import Series
+
 from .content import Content, affected_sessions, build_content, series_sessions
 from .errors import DeliveryError
 from .ics import CANCEL, REQUEST, Invite, Texts, build_invite, build_series_cancel, build_series_invite
@@ -65,11 +67,19 @@ def _series_description(content: Content) -> str:
         return "\n\n".join(part for part in (content.intro, content.message, "\n".join(lines)) if part)
 
 
+def _series(notification: Notification) -> Series:
+    series = notification.appointment.series
+    # Only messages about a series (SERIES_PURPOSES) ask for its calendar entries.
+    if series is None:
+        raise ValueError(f"Message {notification.pk} lists the sessions of a consult outside any series")
+    return series
+
+
 def _series_invite(notification: Notification, content: Content, now: datetime) -> Invite:
     """The series as this recipient has it: sessions they are not on (cancelled, or taken off) are
     excluded, sessions changed since booking are overrides with their own time and link."""
     sessions = series_sessions(notification)
-    series = notification.appointment.series
+    series = _series(notification)
     texts = _texts(notification, content, _series_description(content))
     overrides = []
     for session in sessions:
@@ -82,7 +92,9 @@ def _series_invite(notification: Notification, content: Content, now: datetime) 
     return build_series_invite(
         series=series,
         first=unchanged,
-        cancelled_starts=[s.appointment.recurrence_id for s in sessions if not s.planned],
+        cancelled_starts=[
+            start for s in sessions if not s.planned and (start := s.appointment.recurrence_id) is not None
+        ],
         overrides=overrides,
         texts=texts,
         now=now,
@@ -93,7 +105,7 @@ def _series_cancel(notification: Notification, content: Content, now: datetime) 
     sessions = series_sessions(notification)
     gone = [s.appointment for s in affected_sessions(notification)]
     return build_series_cancel(
-        series=notification.appointment.series,
+        series=_series(notification),
         occurrences=gone or [notification.appointment],
         # Nothing of the series is left for this recipient, now or in the past: remove it whole.
         whole=not any(s.planned for s in sessions),

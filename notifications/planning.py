@@ -51,10 +51,12 @@ class Recipient:
         """(channel, address) for invitations, changes and cancellations; None when nothing is sent."""
         if self.user is not None:
             return MessageChannel.EMAIL, self.user.email
-        if self.participant.channel == Channel.EMAIL:
-            return MessageChannel.EMAIL, self.participant.email
-        if self.participant.channel == Channel.SMS:
-            return MessageChannel.SMS, self.participant.phone
+        participant = self.participant
+        assert participant is not None  # a recipient is a user or a participant
+        if participant.channel == Channel.EMAIL:
+            return MessageChannel.EMAIL, participant.email
+        if participant.channel == Channel.SMS:
+            return MessageChannel.SMS, participant.phone
         return None  # copy-link participants get their link from the assistant
 
 
@@ -100,31 +102,32 @@ def reached_keys(appointment: Appointment, recipients: list[Recipient]) -> set[s
     if not recipients:
         return set()
     if appointment.series_id is not None:
-        return _reached_in_series(appointment, recipients)
+        return _reached_in_series(appointment.series_id, recipients)
     rows = Notification.objects.filter(
         _recipient_filter(recipients), appointment=appointment, status__in=REACHED_STATUSES
     ).values_list("participant_id", "user_id")
     return {recipient_key(participant_id=p, user_id=u) for p, u in rows}
 
 
-def _reached_in_series(appointment: Appointment, recipients: list[Recipient]) -> set[str]:
+def _reached_in_series(series_id: int, recipients: list[Recipient]) -> set[str]:
     """For a session of a series, a message about any of its sessions counts (the series' invitation is
     written on its first session). A participant is the same person at the same position in each."""
     by_position = {r.participant.position: r.key for r in recipients if r.participant}
     user_ids = [r.user.pk for r in recipients if r.user]
     rows = Notification.objects.filter(
         Q(participant__position__in=list(by_position)) | Q(user_id__in=user_ids),
-        appointment__series_id=appointment.series_id,
+        appointment__series_id=series_id,
         status__in=REACHED_STATUSES,
     ).values_list("participant__position", "user_id")
     return {by_position[position] if user_id is None else recipient_key(user_id=user_id) for position, user_id in rows}
 
 
-def save(rows: list[Notification]) -> None:
-    rows = [row for row in rows if row is not None]
-    if not rows:
+def save(rows: Iterable[Notification | None]) -> None:
+    """Insert the rows (None: a recipient who gets nothing) and queue the due ones once the transaction commits."""
+    kept = [row for row in rows if row is not None]
+    if not kept:
         return
-    created = Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(kept)
     ids = [row.pk for row in created if row.status == DeliveryStatus.QUEUED]
     if ids:
         transaction.on_commit(lambda: enqueue_sending(ids))

@@ -101,7 +101,7 @@ def announce_cancellation(*, appointment: Appointment) -> None:
     save(_cancellations(appointment, recipients, now))
 
 
-def _cancellations(appointment: Appointment, recipients: list[Recipient], now: datetime) -> list[Notification]:
+def _cancellations(appointment: Appointment, recipients: list[Recipient], now: datetime) -> list[Notification | None]:
     """Withdraw what these recipients have not received yet; tell those who did know that it is off."""
     withdraw(appointment, recipients, purposes=Purpose.values, reason=Reason.CONSULT_CANCELLED)
     reached = reached_keys(appointment, recipients)
@@ -122,7 +122,7 @@ def _why_not_send(notification: Notification, now: datetime) -> str:
         return "" if affected_sessions(notification) else Reason.CONSULT_CANCELLED
     if appointment.is_cancelled:
         return Reason.CONSULT_CANCELLED
-    if notification.participant_id and notification.participant.removed_at is not None:
+    if notification.participant is not None and notification.participant.removed_at is not None:
         return Reason.CONSULT_CANCELLED
     if notification.user_id and notification.user_id != appointment.agent_id:
         return Reason.SUPERSEDED
@@ -199,7 +199,7 @@ def send_notification(*, notification_id: int) -> str:
     return status
 
 
-def _finish(notification_id: int, **fields) -> None:
+def _finish(notification_id: int, **fields: object) -> None:
     fields.setdefault("reason", "")
     fields.setdefault("last_error", "")
     Notification.objects.filter(pk=notification_id, status=DeliveryStatus.SENDING).update(
@@ -306,18 +306,17 @@ def resend_notification(*, notification: Notification) -> bool:
     """Send a failed message again, to the participant's current address (it may have been corrected)."""
     now = timezone.now()
     to = notification.to
-    if notification.participant_id and notification.purpose != Purpose.REMINDER:
-        address = Recipient(participant=notification.participant).address
+    # One of the two is set (notification_one_recipient); reading the other costs no query.
+    participant, user = notification.participant, notification.user
+    if participant is not None and notification.purpose != Purpose.REMINDER:
+        address = Recipient(participant=participant).address
         to = address[1] if address else to
-    elif notification.participant_id:
-        address = (
-            reminder_address(notification.participant, notification.reminder_rule)
-            if notification.reminder_rule
-            else None
-        )
+    elif participant is not None:
+        rule = notification.reminder_rule
+        address = reminder_address(participant, rule) if rule else None
         to = address[1] if address else to
-    elif notification.user_id:
-        to = notification.user.email
+    elif user is not None:
+        to = user.email
     with transaction.atomic():
         updated = Notification.objects.filter(pk=notification.pk, status=DeliveryStatus.FAILED).update(
             status=DeliveryStatus.QUEUED, to=to, send_after=now, queued_at=now, attempts=0, updated_at=now

@@ -3,6 +3,7 @@ with it the following or all sessions of its series still ahead (scheduling.seri
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypedDict
 
 from accounts.models import Team, User
 
@@ -10,6 +11,22 @@ from . import series, services
 from .models import Appointment
 from .rules import ParticipantInput
 from .values import Scope
+
+
+class _Change(TypedDict):
+    """What the assistant asked to change; one consult and several sessions take the same."""
+
+    appointment: Appointment
+    changed_by: User
+    expected_sequence: int
+    team: Team
+    agent: User
+    start: datetime
+    end: datetime
+    subject: str
+    message: str
+    participants: Sequence[ParticipantInput]
+    allow_conflicts: bool
 
 
 def _one(appointment: Appointment, scope: str) -> bool:
@@ -32,7 +49,7 @@ def change_consult(
     allow_conflicts: bool = False,
 ) -> list[Appointment]:
     """Change a consult, or it and the series' other sessions ahead; the consults changed."""
-    kwargs = {
+    kwargs: _Change = {
         "appointment": appointment,
         "changed_by": changed_by,
         "expected_sequence": expected_sequence,

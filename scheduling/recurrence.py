@@ -8,6 +8,7 @@ first, as RFC 5545 prescribes. A monthly series on the 31st skips months without
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Literal
 
 from dateutil import rrule
 from django.db import models
@@ -28,7 +29,8 @@ class Frequency(models.TextChoices):
     YEARLY = "YEARLY", gettext_lazy("Yearly")
 
 
-_DATEUTIL = {
+# dateutil's frequency constants, YEARLY (0) to DAILY (3).
+_DATEUTIL: dict[str, Literal[0, 1, 2, 3]] = {
     Frequency.DAILY: rrule.DAILY,
     Frequency.WEEKLY: rrule.WEEKLY,
     Frequency.MONTHLY: rrule.MONTHLY,

@@ -10,10 +10,10 @@ from django.http import Http404
 
 from accounts.models import Role, User
 
-from .models import Appointment, Participant
+from .models import Appointment, AppointmentQuerySet, Participant
 
 
-def visible_appointments(*, user: User) -> QuerySet[Appointment]:
+def visible_appointments(*, user: User) -> AppointmentQuerySet:
     """Admins see their organisation; assistants their teams' consults; agents their own."""
     if user.organisation_id is None:
         return Appointment.objects.none()
@@ -23,7 +23,7 @@ def visible_appointments(*, user: User) -> QuerySet[Appointment]:
     return qs.filter(Q(team_id__in=user.roles.team_ids(Role.ASSISTANT)) | Q(agent=user))
 
 
-def manageable_appointments(*, user: User) -> QuerySet[Appointment]:
+def manageable_appointments(*, user: User) -> AppointmentQuerySet:
     """Consults the user may edit, reassign or cancel: admins and the team's assistants."""
     if user.organisation_id is None:
         return Appointment.objects.none()
@@ -56,7 +56,7 @@ def _with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
     )
 
 
-def get_visible_appointment(*, user: User, public_id: str) -> Appointment:
+def get_visible_appointment(*, user: User, public_id: uuid.UUID | str) -> Appointment:
     """The consult, or 404 when it does not exist or the user may not see it (no difference is shown)."""
     try:
         return _with_details(visible_appointments(user=user)).get(public_id=public_id)
@@ -64,7 +64,7 @@ def get_visible_appointment(*, user: User, public_id: str) -> Appointment:
         raise Http404
 
 
-def get_manageable_appointment(*, user: User, public_id: str) -> Appointment:
+def get_manageable_appointment(*, user: User, public_id: uuid.UUID | str) -> Appointment:
     try:
         return _with_details(manageable_appointments(user=user)).get(public_id=public_id)
     except (Appointment.DoesNotExist, ValueError):

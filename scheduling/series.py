@@ -9,7 +9,7 @@ consults, participants, reminders and rooms are each written with one bulk inser
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -216,11 +216,13 @@ def series_targets(*, appointment: Appointment, scope: str) -> list[Appointment]
     return sorted([appointment, *others.select_related("agent", "organisation", "team")], key=lambda a: a.start)
 
 
-def _wall_clock(moment: datetime, tz) -> datetime:
+def _wall_clock(moment: datetime, tz: tzinfo) -> datetime:
     return moment.astimezone(tz).replace(tzinfo=None)
 
 
-def _moved_starts(targets: list[Appointment], *, anchor: Appointment, start: datetime, tz) -> dict[int, datetime]:
+def _moved_starts(
+    targets: list[Appointment], *, anchor: Appointment, start: datetime, tz: tzinfo
+) -> dict[int, datetime]:
     """Every target moved by the change made to the anchor, on the local clock: an hour later stays an hour
     later across a daylight-saving change, as the series itself does."""
     shift = _wall_clock(start, tz) - _wall_clock(anchor.start, tz)
@@ -302,10 +304,13 @@ def update_sessions(
     changes = []
     for target in targets:
         rows = cleaned if target.pk == appointment.pk else _rows_for(target, cleaned, positions)
-        participants = replace_participants(appointment=target, rows=rows, now=now)
+        participant_change = replace_participants(appointment=target, rows=rows, now=now)
         changes.append(
             ConsultChange(
-                appointment=target, before=before[target.pk], after=ConsultDetails.of(target), participants=participants
+                appointment=target,
+                before=before[target.pk],
+                after=ConsultDetails.of(target),
+                participants=participant_change,
             )
         )
     if not any(change.is_news for change in changes):

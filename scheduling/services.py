@@ -112,10 +112,10 @@ def update_appointment(
     if not written:
         raise StaleAppointmentError()
     bump_series(appointment)
-    participants = replace_participants(appointment=appointment, rows=cleaned)
+    participant_change = replace_participants(appointment=appointment, rows=cleaned)
     appointment.refresh_from_db()
     change = ConsultChange(
-        appointment=appointment, before=before, after=ConsultDetails.of(appointment), participants=participants
+        appointment=appointment, before=before, after=ConsultDetails.of(appointment), participants=participant_change
     )
     if change.is_news:
         effects.consult_changed(actor=changed_by, change=change, previous_agent=previous_agent)

@@ -8,6 +8,10 @@ the display name put into a participant's own URL.
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class VideoProviderError(Exception):
@@ -61,7 +65,8 @@ class Room:
 class VideoProvider(ABC):
     """One per entry in settings.VIDEO_PROVIDERS, built once per process."""
 
-    label: str = ""
+    # Usually translated lazily, at class definition.
+    label: "str | StrPromise" = ""
     # The organisation may have a video service account (API key, app secret, server) for this provider,
     # or, when needed, must have one.
     takes_service_account: bool = False

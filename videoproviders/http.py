@@ -3,6 +3,8 @@
 Tests point providers at a local fake server through their `api_url` option instead of patching this.
 """
 
+from typing import Any
+
 import requests
 
 USER_AGENT = "videoconsult/1.0 (python-requests)"
@@ -16,7 +18,11 @@ class TimeoutSession(requests.Session):
         self.timeout = timeout
         self.headers["User-Agent"] = USER_AGENT
 
-    def request(self, method, url, **kwargs):  # type: ignore[override]
+    # Narrower than Session.request: everything after the URL by keyword, so the timeout default cannot collide
+    # with one passed by position.
+    def request(  # type: ignore[override]
+        self, method: str | bytes, url: str | bytes, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, **kwargs)
 

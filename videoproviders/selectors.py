@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from scheduling.models import Appointment
 
 from .base import Account
 from .models import LIVE_STATUSES, AgentVideoAccount, RoomEvent, ServiceAccount, VideoRoom
@@ -88,9 +89,10 @@ def room_events(*, appointment_id: int) -> list[RoomEvent]:
     return list(RoomEvent.objects.filter(room__appointment_id=appointment_id).order_by("occurred_at", "pk")[:200])
 
 
-def who_can_fix(*, organisation_id: int) -> str:
+def who_can_fix(*, organisation_id: int | None) -> str:
     """The organisation's admins by name and email, for messages that say who can fix an account."""
-    admins = organisation_admins(organisation_id=organisation_id)
+    # A user outside any organisation (a superuser) has no admins of its own.
+    admins = organisation_admins(organisation_id=organisation_id) if organisation_id is not None else []
     if not admins:
         return _("Your organisation's admin")
     return ", ".join(f"{admin.full_name} ({admin.email})" for admin in admins[:3])
@@ -109,7 +111,7 @@ def agent_video_problem(*, user: User) -> str | None:
     }
 
 
-def happens_in_page(*, appointment) -> bool:
+def happens_in_page(*, appointment: Appointment) -> bool:
     """Whether the consult's video call takes place on our own pages (built-in rooms): by its room, or,
     before the room is made, by the agent's video account."""
     room = live_room(appointment_id=appointment.pk)

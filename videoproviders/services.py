@@ -156,6 +156,7 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 def _record_failure(room: VideoRoom, error: VideoProviderError) -> None:
     room.refresh_from_db(fields=["attempts"])
+    changes: dict[str, object]
     if error.permanent:
         changes = {"status": RoomStatus.FAILED, "next_attempt_at": None}
     else:
@@ -270,7 +271,8 @@ def participant_entry(*, participant: Participant) -> ParticipantEntry | None:
     """How this participant enters the consult's room: the URL with their name and language, and whether
     it may be embedded; None while the room is not ready. Never the host URL."""
     room = VideoRoom.objects.filter(appointment_id=participant.appointment_id, status=RoomStatus.READY).first()
-    if room is None or room.provider not in providers:
+    # A ready room always has its end: both are written together when the provider made it.
+    if room is None or room.provider not in providers or room.expires_at is None:
         return None
     provider = providers[room.provider]
     made = Room(
@@ -386,7 +388,7 @@ ROOM_EVENT_TYPES = {
 def record_whereby_event(*, service_account: ServiceAccount, event: dict) -> RoomEvent | None:
     """Record a verified Whereby event on the consult whose room it concerns, once per event id."""
     event_type = event.get("type")
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data = event["data"] if isinstance(event.get("data"), dict) else {}
     event_id = str(event.get("id") or "")
     if event_type not in ROOM_EVENT_TYPES or not event_id or not data.get("meetingId"):
         return None

@@ -13,7 +13,8 @@ import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote, urlencode
 
 import requests
 from django.conf import settings
@@ -83,7 +84,7 @@ class WherebyProvider(VideoProvider):
             )
         return custom + path
 
-    def _call(self, method: str, url: str, account: Account, **kwargs) -> requests.Response:
+    def _call(self, method: str, url: str, account: Account, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {account.secret}"}
         try:
             response = self.session.request(method, url, headers=headers, **kwargs)
@@ -141,7 +142,7 @@ class WherebyProvider(VideoProvider):
 
     def delete_room(self, *, provider_room_id: str, account: Account) -> None:
         # DELETE is idempotent at Whereby (204 again); a 404 means the same to us.
-        url = self._url(account, f"/meetings/{requests.utils.quote(provider_room_id, safe='')}")
+        url = self._url(account, f"/meetings/{quote(provider_room_id, safe='')}")
         response = self._call("DELETE", url, account)
         if response.status_code not in (200, 204, 404):
             raise VideoProviderError(

@@ -60,7 +60,8 @@ def call_provider(*, appointment: Appointment) -> BuiltinProvider | None:
     if room is None or room.provider not in providers:
         return None
     provider = providers[room.provider]
-    return provider if provider.in_page else None
+    # The built-in rooms are the one provider whose calls take place on our pages.
+    return provider if isinstance(provider, BuiltinProvider) else None
 
 
 def _require_running(appointment: Appointment) -> None:
@@ -285,8 +286,10 @@ def end_empty_calls(*, now: datetime | None = None) -> int:
     )
     ended = 0
     for appointment in running:
+        # last_left is annotated above; rows of the custom queryset are typed as the plain model.
+        last_left = appointment.last_left  # type: ignore[attr-defined]
         if lifecycle.mark_ended(
-            appointment=appointment, by=_("Video call (everyone had left)"), at=appointment.last_left or now, now=now
+            appointment=appointment, by=_("Video call (everyone had left)"), at=last_left or now, now=now
         ):
             announce(appointment, "ended")
             publish(call_channel(appointment.public_id), "ended")

@@ -18,12 +18,16 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 import redis
 import redis.asyncio
 from django.conf import settings
 from django.db import transaction
+
+from scheduling.models import Appointment
 
 logger = logging.getLogger(__name__)
 PREFIX = "waitingroom:"
@@ -180,24 +184,24 @@ def team_channel(team_id: int) -> str:
     return f"team:{team_id}"
 
 
-def consult_channel(public_id) -> str:
+def consult_channel(public_id: UUID) -> str:
     return f"consult:{public_id}"
 
 
-def call_channel(public_id) -> str:
+def call_channel(public_id: UUID) -> str:
     return f"call:{public_id}"
 
 
-def peer_channel(public_id, peer: str, session: str) -> str:
+def peer_channel(public_id: UUID, peer: str, session: str) -> str:
     return f"{PEER_PREFIX}{public_id}:{peer}:{session}"
 
 
-def announce(appointment, event: str) -> None:
+def announce(appointment: Appointment, event: str) -> None:
     """A change in a consult: its team's waiting rooms and its clients' pages hear of it."""
     announce_all([appointment], event)
 
 
-def announce_all(appointments, event: str, *, former_team_ids=()) -> None:
+def announce_all(appointments: Sequence[Appointment], event: str, *, former_team_ids: Iterable[int] = ()) -> None:
     """A change in one or several consults: each of their teams' waiting rooms (and those of teams they were
     moved away from) hears of it once, and each consult's clients' pages, once the transaction commits."""
     channels = [team_channel(a.team_id) for a in appointments] + [team_channel(t) for t in former_team_ids]

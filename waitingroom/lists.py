@@ -42,7 +42,7 @@ def waiting_list(
             # Sent into the room: no longer waiting, even while the old page still checks in.
             participant.in_room = bool(appointment.is_active and presence and presence.admitted_at)
             participant.waiting = not participant.in_room and not participant.removed and is_waiting(presence, now)
-            participant.waiting_since = presence.arrived_at if participant.waiting else None
+            participant.waiting_since = presence.arrived_at if presence and participant.waiting else None
             # Waiting while the consult runs is knocking: its agent lets them in from here or the call.
             participant.knocking = participant.waiting and appointment.is_active
             participant.peer = peer_id(participant) if participant.knocking and leads else ""

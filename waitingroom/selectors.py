@@ -5,6 +5,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
@@ -28,7 +29,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _PAGE = re.compile(r"[A-Za-z0-9-]{8,40}")
 
 
-def client_page(request) -> str:
+def client_page(request: HttpRequest) -> str:
     """The client page's own random id, which its check-ins, its stream and its goodbye carry."""
     page = request.GET.get("page", "")
     return page if _PAGE.fullmatch(page) else ""

@@ -61,7 +61,7 @@ def check_in(*, participant: Participant, page: str = "") -> CheckIn:
         # That page has gone; this request of it was on its way when it said goodbye.
         return CheckIn(presence, False)
     arrived = not is_waiting(presence, now)
-    changes = {"last_seen_at": now}
+    changes: dict[str, datetime | None] = {"last_seen_at": now}
     if arrived:
         changes |= {"arrived_at": now, "left_at": None}
     Presence.objects.filter(pk=presence.pk).update(**changes)

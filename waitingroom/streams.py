@@ -7,12 +7,17 @@ and the pages keep polling, which also covers browsers and proxies that do not l
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal, ParamSpec, TypeVar
+from uuid import UUID
 
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
+from accounts.models import User
 from accounts.selectors import visible_teams
+from scheduling.models import Appointment, Participant
 from scheduling.selectors import get_visible_appointment
 
 from . import calls, ratelimit, services
@@ -22,13 +27,18 @@ from .selectors import LinkState, client_page, link_state, participant_for_token
 # A comment line this often keeps proxies from closing an idle stream, and refreshes the client's presence.
 KEEPALIVE_SECONDS = 10
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# A token lookup that the rate limit refused, told apart from a token that matches nobody (None).
+Blocked = Literal["blocked"]
 
-def _pooled(function):
+
+def _pooled(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """Database work of an open stream (presence every few seconds, leaving at the end) on the event
     loop's small shared thread pool, whose threads keep their connections. Django would otherwise run it
     in a thread of the stream's own, and a thousand open streams would hold a thousand connections."""
 
-    def run(*args, **kwargs):
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
         except (OperationalError, InterfaceError):
@@ -80,11 +90,11 @@ def _served_by_asgi(request: HttpRequest) -> bool:
     return hasattr(request, "scope")
 
 
-def _visible_team_ids(user) -> list[int]:
+def _visible_team_ids(user: User) -> list[int]:
     return list(visible_teams(user=user).values_list("pk", flat=True))
 
 
-async def agent_events(request: HttpRequest) -> HttpResponse:
+async def agent_events(request: HttpRequest) -> HttpResponseBase:
     """Changes in the waiting rooms of the teams the user sees; the page then fetches its list."""
     if not _served_by_asgi(request):
         return HttpResponse(status=503)
@@ -96,7 +106,7 @@ async def agent_events(request: HttpRequest) -> HttpResponse:
     return _response(_stream(hub.subscribe([team_channel(pk) for pk in team_ids])))
 
 
-def _participant(request: HttpRequest, token: str):
+def _participant(request: HttpRequest, token: str) -> Participant | Blocked | None:
     if ratelimit.is_blocked(request):
         return "blocked"
     participant = participant_for_token(token=token)
@@ -105,7 +115,7 @@ def _participant(request: HttpRequest, token: str):
     return participant
 
 
-async def client_events(request: HttpRequest, token: str) -> HttpResponse:
+async def client_events(request: HttpRequest, token: str) -> HttpResponseBase:
     """The client's page: open means waiting; events say when to fetch messages or go into the room."""
     if not _served_by_asgi(request):
         return HttpResponse(status=503)
@@ -139,7 +149,7 @@ def _call_session(request: HttpRequest) -> str | None:
     return session if calls.valid_session(session) else None
 
 
-async def _call_stream(appointment, participant, session: str) -> HttpResponse:
+async def _call_stream(appointment: Appointment, participant: Participant | None, session: str) -> HttpResponseBase:
     """The stream of one page in a call: its own signalling, the call's changes, the consult's end. Open
     means in the call; closing it (the page left, the network went) leaves the call."""
     channels = [
@@ -165,7 +175,7 @@ async def _call_stream(appointment, participant, session: str) -> HttpResponse:
     return _response(_stream(subscription, on_tick=still_here, on_close=gone))
 
 
-def _client_in_call(request: HttpRequest, token: str):
+def _client_in_call(request: HttpRequest, token: str) -> Participant | Blocked | None:
     participant = _participant(request, token)
     if participant is None or participant == "blocked":
         return participant
@@ -174,7 +184,7 @@ def _client_in_call(request: HttpRequest, token: str):
     return participant
 
 
-async def client_call_events(request: HttpRequest, token: str) -> HttpResponse:
+async def client_call_events(request: HttpRequest, token: str) -> HttpResponseBase:
     """A client's page in the call (let in by the agent, not taken out again)."""
     if not _served_by_asgi(request):
         return HttpResponse(status=503)
@@ -193,12 +203,12 @@ async def client_call_events(request: HttpRequest, token: str) -> HttpResponse:
     return await _call_stream(appointment, participant, session)
 
 
-def _agents_consult(user, public_id):
+def _agents_consult(user: User, public_id: UUID) -> Appointment | None:
     appointment = get_visible_appointment(user=user, public_id=public_id)
     return appointment if calls.may_join(appointment=appointment, participant=None, user=user) else None
 
 
-async def agent_call_events(request: HttpRequest, public_id) -> HttpResponse:
+async def agent_call_events(request: HttpRequest, public_id: UUID) -> HttpResponseBase:
     """The agent's call page: only the consult's own agent, while the consult runs."""
     if not _served_by_asgi(request):
         return HttpResponse(status=503)

@@ -8,6 +8,7 @@ mail settings; see the README for the full list.
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -165,7 +166,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SMS: Twilio when its account is configured, otherwise printed to the console (SMS_BACKEND overrides).
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 if TWILIO_ACCOUNT_SID:
-    SMS_BACKEND = {
+    SMS_BACKEND: dict[str, Any] = {
         "BACKEND": "notifications.sms.twilio.TwilioBackend",
         "OPTIONS": {
             "account_sid": TWILIO_ACCOUNT_SID,
@@ -181,7 +182,7 @@ else:
 # Video: providers by alias, like STORAGES. An agent's video account (admin) picks one; agents without an
 # account use VIDEO_DEFAULT_PROVIDER (empty: they must have one). The built-in rooms need no account and no
 # internet: the browsers connect directly, through STUN/TURN servers where networks need them.
-VIDEO_PROVIDERS = {
+VIDEO_PROVIDERS: dict[str, dict[str, Any]] = {
     "builtin": {
         "BACKEND": "videoproviders.builtin.BuiltinProvider",
         "OPTIONS": {

@@ -8,7 +8,9 @@ Adding a provider means one module with a subclass of SmsBackend (and its webhoo
 
 import pkgutil
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -29,7 +31,7 @@ class SmsBackend(ABC):
     def send(self, *, to: str, body: str, status_callback: str | None = None, valid_for: int | None = None) -> SentSms:
         """Hand the text to the provider; `valid_for` seconds after which it must not be delivered."""
 
-    def is_valid_callback(self, *, url: str, params, signature: str) -> bool:
+    def is_valid_callback(self, *, url: str, params: Mapping[str, str], signature: str) -> bool:
         """Whether a status callback really comes from the provider. Backends without callbacks refuse all."""
         return False
 
@@ -37,7 +39,7 @@ class SmsBackend(ABC):
         """Release connections; called when the settings change (tests) or the process ends."""
 
 
-def build_sms_backend(config: dict) -> SmsBackend:
+def build_sms_backend(config: Mapping[str, Any]) -> SmsBackend:
     return build_backend(config, base=SmsBackend, setting="SMS_BACKEND")
 
 

@@ -2,12 +2,13 @@
 
 import sys
 import uuid
+from typing import TextIO
 
 from . import SentSms, SmsBackend
 
 
 class ConsoleBackend(SmsBackend):
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
     def send(self, *, to: str, body: str, status_callback: str | None = None, valid_for: int | None = None) -> SentSms:

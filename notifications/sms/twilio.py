@@ -5,6 +5,9 @@ request; api_url only to point tests at a local fake server. Twilio's webhooks (
 replies) are at the end of this module, with their `urlpatterns`.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -59,11 +62,11 @@ MAX_VALIDITY_SECONDS = 36000
 class _RewritingHttpClient(TwilioHttpClient):
     """Sends Twilio's requests to another base URL (a local fake server in tests)."""
 
-    def __init__(self, *, api_url: str, **kwargs) -> None:
+    def __init__(self, *, api_url: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.api_url = api_url.rstrip("/")
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         return super().request(method, url.replace(TWILIO_API_URL, self.api_url, 1), *args, **kwargs)
 
 
@@ -89,7 +92,7 @@ class TwilioBackend(SmsBackend):
         self.client = Client(account_sid, auth_token, http_client=http_client)
 
     def send(self, *, to: str, body: str, status_callback: str | None = None, valid_for: int | None = None) -> SentSms:
-        fields: dict = {"to": to, "body": body}
+        fields: dict[str, str | int] = {"to": to, "body": body}
         if self.messaging_service_sid:
             fields["messaging_service_sid"] = self.messaging_service_sid
         else:
@@ -106,7 +109,7 @@ class TwilioBackend(SmsBackend):
             raise DeliveryError(f"Twilio could not be reached: {error.__class__.__name__}") from error
         return SentSms(message_id=message.sid, status=message.status or "queued")
 
-    def is_valid_callback(self, *, url: str, params, signature: str) -> bool:
+    def is_valid_callback(self, *, url: str, params: Mapping[str, str], signature: str) -> bool:
         return bool(signature) and self.validator.validate(url, params, signature)
 
     def close(self) -> None:
