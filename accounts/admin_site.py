@@ -10,7 +10,8 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, path, reverse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -64,18 +65,20 @@ class VideoconsultAdminSite(admin.AdminSite):
         for observer in self._observers:
             observer(request=request, event=event, obj=obj, message=message)
 
-    def get_urls(self) -> list[URLPattern]:
-        pages = [path(page.route, self.admin_view(page.view), name=page.name) for page in self._pages]
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        pages: list[URLResolver | URLPattern] = [
+            path(page.route, self.admin_view(page.view), name=page.name) for page in self._pages
+        ]
         return [*pages, *super().get_urls()]
 
-    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
         return super().index(request, {"extra_pages": self._pages, **(extra_context or {})})
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return user.is_active and (user.is_staff or getattr(user, "is_organisation_admin", False))
 
-    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         # One way in: the site's login, with its second step and lockout. The admin's own login form would
         # sign in with the password alone.
         target = request.GET.get("next") or reverse("admin:index")

@@ -1,5 +1,7 @@
 """The team and agent filter shared by the overview, the day agenda and the waiting room."""
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -14,7 +16,7 @@ class OverviewFilter(forms.Form):
     agent = forms.TypedChoiceField(label=_("Agent"), coerce=int, required=False, empty_value=None)
     date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, data, *, user: User) -> None:
+    def __init__(self, data: Mapping[str, Any] | None, *, user: User) -> None:
         super().__init__(data)
         self.teams = list(visible_teams(user=user))
         agents = (
@@ -23,10 +25,12 @@ class OverviewFilter(forms.Form):
             .distinct()
             .order_by("user__full_name")
         )
-        self.fields["team"].choices = [("", _("All teams"))] + [(t.pk, t.name) for t in self.teams]
-        self.fields["agent"].choices = [("", _("All agents")), *list(agents)]
+        team_field, agent_field = self.fields["team"], self.fields["agent"]
+        assert isinstance(team_field, forms.ChoiceField) and isinstance(agent_field, forms.ChoiceField)
+        team_field.choices = [("", _("All teams"))] + [(t.pk, t.name) for t in self.teams]
+        agent_field.choices = [("", _("All agents")), *list(agents)]
 
-    def value(self, name: str):
+    def value(self, name: str) -> Any:
         # Each unreadable value falls back on its own ("all", or today) rather than to an error page;
         # Django keeps the cleaned values of the fields that did validate.
         self.is_valid()

@@ -53,6 +53,9 @@ def waiting_list(
 
 def waiting_list_context(request: HttpRequest) -> dict:
     """The template context of the list, filtered by the page's team and agent choice."""
-    filters = OverviewFilter(request.GET, user=request.user)
-    found = waiting_list(user=request.user, team_id=filters.value("team"), agent_id=filters.value("agent"))
+    user = request.user
+    # The pages that show the list are for signed-in staff only.
+    assert isinstance(user, User)
+    filters = OverviewFilter(request.GET, user=user)
+    found = waiting_list(user=user, team_id=filters.value("team"), agent_id=filters.value("agent"))
     return {"filters": filters, "appointments": found.appointments, "now": found.now, "waiting_ids": found.waiting_ids}

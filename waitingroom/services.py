@@ -103,7 +103,7 @@ def client_state(*, participant: Participant) -> dict:
         return {"state": state.value}
     appointment = participant.appointment
     with timezone.override(appointment.organisation.tzinfo):
-        data = {
+        data: dict[str, object] = {
             "state": "waiting",
             "messages": [
                 {"id": m.pk, "text": m.text, "time": timezone.localtime(m.sent_at).strftime("%H:%M")}
