@@ -29,8 +29,13 @@ def messages_for_appointment(*, appointment: Appointment) -> list[Notification]:
 def failed_messages(*, user: User) -> QuerySet[Notification]:
     """Failed messages of consults the user manages, from the last week onwards, by consult."""
     since = timezone.now() - timedelta(days=FAILED_LIST_DAYS)
+    if user.organisation_id is None:
+        return Notification.objects.none()
     return (
         Notification.objects.failed()
+        # The outbox's own organisation and status (an index) come first: failed rows are few, while the
+        # consults the user manages are many, and SQLite would otherwise walk all of them.
+        .filter(organisation_id=user.organisation_id)
         .filter(appointment__in=manageable_appointments(user=user), appointment__start__gte=since)
         .select_related("appointment", "appointment__agent", "participant", "user")
         .order_by("appointment__start", "appointment_id", "pk")
