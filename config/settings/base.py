@@ -109,7 +109,12 @@ FORM_RENDERER = "config.rendering.FastWidgetRenderer"
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Pages (gunicorn's sync workers) keep their connection between requests: opening one per request was a
+# fifth of a page's time. Django asks ASGI servers not to (connections belong to threads that come and go
+# there), so config/asgi.py always sets 0 for the event streams. Health checks notice a connection the
+# database dropped (a restart) before a request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; the timeout rides out short locks.
     DATABASES["default"]["OPTIONS"] = {
