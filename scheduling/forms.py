@@ -72,6 +72,9 @@ class AppointmentForm(forms.Form):
         team_ids = [team.pk for team in teams]
         agent_ids = {agent.pk for agents in agents_by_team.values() for agent in agents}
         self.fields["team"].queryset = Team.objects.filter(pk__in=team_ids)
+        # The options from the teams already read (the queryset still validates what is posted): rendering
+        # the select would otherwise read them again.
+        self.fields["team"].choices = [("", self.fields["team"].empty_label), *((t.pk, t.name) for t in teams)]
         self.fields["agent"].queryset = User.objects.filter(pk__in=agent_ids)
         # Rendered from memory: the template groups agents per team without another query.
         self.team_agents = [(team, agents_by_team.get(team.pk, [])) for team in teams]

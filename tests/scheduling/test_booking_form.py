@@ -183,3 +183,21 @@ def test_the_built_in_rooms_take_at_most_five_people_and_the_form_says_so(assist
     assert not Appointment.objects.exists()
     response = assistant_client.post(URL, form_data(participants=five[:4]))
     assert response.status_code == 302
+
+
+def test_the_team_select_offers_the_teams_the_assistant_books_for_and_refuses_others(
+    assistant_client, form_data, team, assistant
+):
+    second = TeamFactory(organisation=team.organisation, name="Zuid")
+    assistant.memberships.create(team=second, role="assistant")
+    elsewhere = TeamFactory(organisation=team.organisation, name="Elders")
+    page = assistant_client.get(URL).content.decode()
+    select = page[page.index('<select name="team"') : page.index("</select>", page.index('<select name="team"'))]
+    assert [name for name in ("Choose a team", team.name, "Zuid", "Elders") if name in select] == [
+        "Choose a team",
+        team.name,
+        "Zuid",
+    ]
+    response = assistant_client.post(URL, form_data(team=str(elsewhere.pk)))
+    assert "team" in response.context["form"].errors
+    assert not Appointment.objects.exists()
