@@ -1,8 +1,12 @@
 """The audit log: who did what to which consult or setting, when, and from which address. Append-only."""
 
+import json
+
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
@@ -93,5 +97,27 @@ class AuditEvent(models.Model):
     @property
     def changes_display(self) -> str:
         if self.changes.startswith("["):
-            return LogEntry(change_message=self.changes).get_change_message()
+            return LogEntry(change_message=_translated_field_names(self.changes)).get_change_message()
         return ", ".join(str(CHANGE_LABELS.get(key, key)) for key in self.changes.split(",") if key)
+
+
+def _field_name(label: str) -> str:
+    """A field's label as the admin stored it ("Brand colour": a form label, in English), in the reader's
+    language. The catalogue knows the model's verbose name ("brand colour"), which Django's own lookup of the
+    capitalised label misses, so the log showed English field names on a Dutch admin."""
+    translated = gettext(label)
+    if translated == label and label:
+        translated = capfirst(gettext(label[0].lower() + label[1:]))
+    return translated
+
+
+def _translated_field_names(change_message: str) -> str:
+    try:
+        entries = json.loads(change_message)
+    except json.JSONDecodeError:
+        return change_message
+    for entry in entries:
+        for details in entry.values():
+            if isinstance(details, dict) and isinstance(details.get("fields"), list):
+                details["fields"] = [_field_name(name) for name in details["fields"]]
+    return json.dumps(entries)

@@ -239,6 +239,8 @@ class ParticipantForm(forms.Form):
 
 
 class BaseParticipantFormSet(forms.BaseFormSet):
+    # How the error summary names a row ("Participant 2"), as the rows are headed on the page.
+    row_label = _("Participant")
     default_error_messages = {
         "too_many_forms": _("A consult has at most %(num)d participants."),
         "too_few_forms": _("Add at least one participant."),

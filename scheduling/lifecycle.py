@@ -45,7 +45,7 @@ def check_start(*, appointment: Appointment, user: User, now: datetime | None = 
     the consult cannot start (cancelled, or its links have expired)."""
     code = _refusal(appointment, user, now or timezone.now())
     if code == "agent":
-        raise PermissionDenied("Only the consult's agent may start it.")
+        raise PermissionDenied(_("Only the consult's agent can start it."))
     if code == "cancelled":
         raise ValidationError(_("This consult has been cancelled."), code=code)
     if code == "expired":
@@ -64,7 +64,7 @@ def check_end(*, appointment: Appointment, user: User) -> None:
     """The consult's agent and whoever may manage it (the team's assistants, admins) may end a consult that
     has started."""
     if appointment.agent_id != user.pk and not can_manage(user=user, appointment=appointment):
-        raise PermissionDenied("This user may not end this consult.")
+        raise PermissionDenied(_("You may not end this consult."))
     if appointment.started_at is None:
         raise ValidationError(_("This consult has not started."), code="not_started")
 

@@ -147,7 +147,7 @@ def schedule_errors(
     """The rules on time, team and agent for a new consult or a change to `appointment`, without writing
     anything, so a form can show them together with its own errors."""
     if team.organisation_id != user.organisation_id or not bookable_teams(user=user).filter(pk=team.pk).exists():
-        raise PermissionDenied("This user may not book for this team.")
+        raise PermissionDenied(_("You may not book consults for this team."))
     # An ongoing consult may still get a later end; only a new start must lie ahead.
     check_past = appointment is None or start != appointment.start
     errors = _validate_times(start=start, end=end, check_past=check_past)
@@ -212,7 +212,7 @@ def validate_change(
 ) -> list[ParticipantInput]:
     """The checks of any change to a consult (one, or several sessions of a series); the cleaned rows."""
     if not can_manage(user=changed_by, appointment=appointment):
-        raise PermissionDenied("This user may not change this consult.")
+        raise PermissionDenied(_("You may not change this consult."))
     if appointment.is_cancelled:
         raise ValidationError(_("This consult has been cancelled and can no longer be changed."), code="cancelled")
     return validate_booking(

@@ -331,7 +331,7 @@ def cancel_sessions(*, appointment: Appointment, cancelled_by: User, scope: str)
     """Cancel a session and the series' other sessions ahead, with one cancellation per person that lists
     them. Returns the cancelled sessions."""
     if not can_manage(user=cancelled_by, appointment=appointment):
-        raise PermissionDenied("This user may not cancel this consult.")
+        raise PermissionDenied(_("You may not cancel this consult."))
     if appointment.is_cancelled:
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
     targets = series_targets(appointment=appointment, scope=scope)

@@ -133,7 +133,7 @@ def bump_series(appointment: Appointment) -> None:
 def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appointment:
     """Mark a consult cancelled (never deleted); its join links stop working at once."""
     if not can_manage(user=cancelled_by, appointment=appointment):
-        raise PermissionDenied("This user may not cancel this consult.")
+        raise PermissionDenied(_("You may not cancel this consult."))
     now = timezone.now()
     written = Appointment.objects.filter(pk=appointment.pk, status=Status.SCHEDULED).update(
         status=Status.CANCELLED,

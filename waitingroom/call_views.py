@@ -30,7 +30,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 def _agents_running_consult(request: HttpRequest, public_id: str) -> Appointment:
     appointment = get_visible_appointment(user=request.user, public_id=public_id)
     if appointment.agent_id != request.user.pk:
-        raise PermissionDenied("Only the consult's agent leads its call.")
+        raise PermissionDenied(_("Only the consult's agent can lead its call."))
     return appointment
 
 

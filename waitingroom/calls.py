@@ -66,7 +66,7 @@ def call_provider(*, appointment: Appointment) -> BuiltinProvider | None:
 
 def _require_running(appointment: Appointment) -> None:
     if appointment.is_cancelled or not appointment.is_active:
-        raise PermissionDenied("This consult is not running.")
+        raise PermissionDenied(_("This consult is not in progress."))
 
 
 # --- letting people in and out --------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def admit_waiting(*, appointment: Appointment, now: datetime | None = None) -> i
 
 def _agent_only(appointment: Appointment, user: User) -> None:
     if appointment.agent_id != user.pk:
-        raise PermissionDenied("Only the consult's agent leads its call.")
+        raise PermissionDenied(_("Only the consult's agent can lead its call."))
 
 
 def admit(*, appointment: Appointment, user: User, participant: Participant) -> None:
@@ -241,7 +241,7 @@ def relay_signal(*, appointment: Appointment, sender: Participant | None, sessio
         raise ValidationError("Unknown session.", code="session")
     in_call = CallAttendance.objects.filter(appointment=appointment, session=session, left_at=None, participant=sender)
     if not in_call.exists() or not may_join(appointment=appointment, participant=sender, user=appointment.agent):
-        raise PermissionDenied("Not in this call.")
+        raise PermissionDenied(_("You are not in this call."))
     try:
         message = json.loads(body)
         to, to_session, kind, data = message["to"], message["to_session"], message["kind"], message["data"]

@@ -131,7 +131,7 @@ def can_message(*, user: User, appointment: Appointment) -> bool:
 def send_waiting_message(*, appointment: Appointment, sender: User, text: str) -> WaitingMessage:
     """A short message to the clients of a consult, shown on their waiting page."""
     if not can_message(user=sender, appointment=appointment):
-        raise PermissionDenied("This user may not message the clients of this consult.")
+        raise PermissionDenied(_("You may not send messages to the clients of this consult."))
     text = one_line(text)
     if not text:
         raise ValidationError({"text": _("Type a message first.")})

@@ -32,7 +32,25 @@ function copyButtons() {
   });
 }
 
+// After a failed submit the page opens at the list of mistakes (templates: {% error_summary %}), so a
+// keyboard or screen-reader user hears it first; each link puts the focus in its field, label in view.
+function errorSummary() {
+  const summary = document.querySelector("[data-error-summary]");
+  if (!summary) return;
+  summary.focus();
+  summary.addEventListener("click", (event) => {
+    const link = event.target.closest("a[href^='#']");
+    const target = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    event.preventDefault();
+    const label = document.querySelector(`label[for="${CSS.escape(target.id)}"]`) || target;
+    (target.closest("fieldset") ? target.closest("fieldset") : label).scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
+}
+
 ready(() => {
+  errorSummary();
   autosubmitFilters();
   copyButtons();
 });

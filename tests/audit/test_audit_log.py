@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from audit.models import Action, AuditEvent
 from notifications.models import ReminderRule
@@ -107,6 +108,10 @@ def test_admin_changes_to_branding_rules_and_users_are_recorded(client, organisa
     ]
     assert events[0].ip_address == "192.0.2.44" and events[0].actor == org_admin
     assert "Primary colour" in events[0].changes_display and "Sender name" in events[0].changes_display
+    # Read by a Dutch admin, the field names are Dutch too (stored as the English form labels).
+    with translation.override("nl"):
+        dutch = events[0].changes_display
+    assert "Hoofdkleur" in dutch and "Afzendernaam" in dutch and "Primary colour" not in dutch, dutch
     assert all(e.organisation_id == organisation.pk for e in events)
 
 

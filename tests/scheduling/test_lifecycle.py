@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from audit.services import Action
@@ -59,3 +60,13 @@ def test_a_consult_ended_twice_is_recorded_once(consult, agent):
     consult.refresh_from_db()
     assert consult.started_at is not None and consult.ended_at is not None
     assert AuditEvent.objects.filter(action=Action.CONSULT_ENDED).count() == 1
+
+
+def test_a_refusal_reaches_the_person_in_their_language(client, consult, assistant, settings):
+    # The team's assistant sees the consult, but only its agent may start it.
+    client.force_login(assistant)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    with translation.override("en"):
+        response = client.post(reverse("waitingroom:start", args=[consult.public_id]))
+    assert response.status_code == 403
+    assert "Alleen de behandelaar van het consult kan het starten." in response.content.decode()

@@ -1,0 +1,88 @@
+"""The booking form by keyboard alone, as someone who cannot use a mouse books a consult: every field is
+reached with Tab, filled by typing, and a mistake is found through the error summary."""
+
+import re
+
+import pytest
+
+from scheduling.models import Appointment
+
+
+def tab_to(page, selector: str, limit: int = 80) -> None:
+    """Press Tab until the element matching `selector` has the focus; fail if the keyboard never gets there."""
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"Tab never reached {selector}")
+
+
+def focused(page) -> str:
+    return page.evaluate(
+        "() => { const e = document.activeElement; return e.id || e.getAttribute('name') || e.dataset.errorSummary"
+        " !== undefined && 'error-summary' || e.tagName; }"
+    )
+
+
+@pytest.fixture
+def keyboard_page(browser, live_server):
+    # Headless Chromium's date and time inputs take the American order: month, day, year; 10:00 AM.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def test_an_assistant_books_a_consult_by_keyboard_alone(keyboard_page, assistant, agent, password, tomorrow_at):
+    page = keyboard_page
+    page.goto("/accounts/login/")
+    type_into(page, "input[name=username]", assistant.email)
+    type_into(page, "input[name=password]", password)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    # From the overview to the form: the "New consult" link, by Tab and Enter.
+    tab_to(page, "a[href$='/consults/new/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/consults/new/")
+    day = tomorrow_at(0)
+    type_into(page, "#id_date", day.strftime("%m%d%Y"))
+    type_into(page, "#id_start_time", "1000AM")
+    type_into(page, "#id_end_time", "1020AM")
+    # The only team is chosen already; the agent by typing the start of the name in the closed list.
+    type_into(page, "#id_agent", agent.full_name)
+    type_into(page, "#id_participants-0-name", "Jan Peters")
+    type_into(page, "#id_participants-0-email", "jan@example")  # no domain: refused, nothing lost
+    # The subject is left empty. Send: the page comes back at the list of mistakes.
+    tab_to(page, "button[name=save]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-error-summary]")
+    assert focused(page) == "error-summary"
+    links = page.locator("[data-error-summary] a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "#id_subject",
+        "#id_participants-0-email",
+    ]
+
+    # Each link takes the focus into its field; what was typed is still there.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert focused(page) == "id_subject"
+    page.keyboard.type("Intake")
+    assert page.input_value("#id_participants-0-name") == "Jan Peters"
+    tab_to(page, "#id_participants-0-email")
+    page.keyboard.press("End")  # Tab selects the whole value; add to it instead
+    page.keyboard.type(".org")
+    tab_to(page, "button[name=save]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/consults/[0-9a-f-]+/$"))
+
+    appointment = Appointment.objects.get()
+    assert (appointment.subject, appointment.agent, appointment.start) == ("Intake", agent, tomorrow_at(10))
+    assert [p.email for p in appointment.participants.all()] == ["jan@example.org"]
