@@ -18,12 +18,17 @@ class OverviewFilter(forms.Form):
 
     def __init__(self, data: Mapping[str, Any] | None, *, user: User) -> None:
         super().__init__(data)
-        self.teams = list(visible_teams(user=user))
+        # Someone who only works as an agent sees nobody's consults but their own: team and agent filters
+        # would offer choices that change nothing, so the pages leave them out.
+        self.shown = user.roles.is_admin or user.roles.is_assistant
+        self.teams = list(visible_teams(user=user)) if self.shown else []
         agents = (
             Membership.objects.filter(role=Role.AGENT, team__in=[t.pk for t in self.teams], user__is_active=True)
             .values_list("user_id", "user__full_name")
             .distinct()
             .order_by("user__full_name")
+            if self.shown
+            else []
         )
         team_field, agent_field = self.fields["team"], self.fields["agent"]
         assert isinstance(team_field, forms.ChoiceField) and isinstance(agent_field, forms.ChoiceField)

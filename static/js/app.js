@@ -6,10 +6,17 @@ function ready(fn) {
   else document.addEventListener("DOMContentLoaded", fn);
 }
 
-// Filters apply as soon as a choice changes.
+// Filters apply as soon as a choice is picked with the mouse or a finger. Arrow keys move through a closed
+// list's options one by one, each a "change": applying each would leave a keyboard user no way to reach
+// the option they want, so a choice made by keyboard waits for the Filter button (WCAG 3.2.2).
 function autosubmitFilters() {
   document.querySelectorAll("form[data-autosubmit]").forEach((form) => {
-    form.addEventListener("change", () => form.submit());
+    let byKeyboard = false;
+    form.addEventListener("keydown", () => (byKeyboard = true));
+    form.addEventListener("pointerdown", () => (byKeyboard = false));
+    form.addEventListener("change", () => {
+      if (!byKeyboard) form.submit();
+    });
   });
 }
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from scheduling.models import Appointment
+from tests.e2e.conftest import log_in
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -86,3 +87,21 @@ def test_an_assistant_books_a_consult_by_keyboard_alone(keyboard_page, assistant
     appointment = Appointment.objects.get()
     assert (appointment.subject, appointment.agent, appointment.start) == ("Intake", agent, tomorrow_at(10))
     assert [p.email for p in appointment.participants.all()] == ["jan@example.org"]
+
+
+def test_a_filter_chosen_by_keyboard_waits_for_the_button(keyboard_page, assistant, agent, password):
+    page = keyboard_page
+    log_in(page, assistant.email, password)
+    overview = page.url
+    tab_to(page, "select[name=agent]")
+    # Arrow keys walk through the options; each step is a change, and none may reload the page.
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert page.url == overview
+    assert page.input_value("select[name=agent]") == str(agent.pk)
+    tab_to(page, ".filters button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/?team=&agent={agent.pk}")
+    # With the mouse a choice applies at once.
+    page.select_option("select[name=agent]", "")
+    page.wait_for_url("**/?team=&agent=")

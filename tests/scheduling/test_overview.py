@@ -158,3 +158,11 @@ def test_day_links_keep_a_valid_filter_and_drop_an_invalid_one(assistant_client,
     response = assistant_client.get(reverse("scheduling:agenda"), {"date": day.isoformat(), "team": "<b>x"})
     assert f'href="?date={next_day}&"' in response.content.decode()
     assert "&lt;b&gt;x" not in response.content.decode()
+
+
+def test_filters_are_offered_to_those_who_see_more_than_their_own_consults(client, assistant, agent):
+    for user, shown in [(assistant, True), (agent, False)]:
+        client.force_login(user)
+        for name in ("scheduling:dashboard", "scheduling:agenda", "waitingroom:waiting-room"):
+            page = client.get(reverse(name)).content.decode()
+            assert ('class="filters"' in page) is shown, (user, name)
