@@ -29,6 +29,13 @@ def mfa_required(user: User) -> bool:
     return user.require_mfa or (organisation is not None and organisation.require_mfa)
 
 
+def required_by(user: User) -> str | None:
+    """Who asks this user for a second step: "organisation" (everyone), "admin" (this user), or None."""
+    if user.organisation is not None and user.organisation.require_mfa:
+        return "organisation"
+    return "admin" if user.require_mfa else None
+
+
 def has_mfa(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

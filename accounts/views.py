@@ -99,7 +99,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "enrolment": enrolment,
-        "required": pending == mfa.SETUP,
+        "required_by": mfa.required_by(request.user) if pending == mfa.SETUP else None,
         "next": _next_url(request),
     }
     return render(request, "accounts/mfa_setup.html", context)

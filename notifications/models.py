@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import Organisation
 from scheduling.models import Appointment, Participant
@@ -17,7 +17,8 @@ from scheduling.models import Appointment, Participant
 
 class Purpose(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
-    UPDATE = "update", _("Change")
+    # A noun: "Wijziging", not the button's "Wijzigen".
+    UPDATE = "update", pgettext_lazy("kind of message", "Change")
     CANCELLATION = "cancellation", _("Cancellation")
     REMINDER = "reminder", _("Reminder")
     # One message for a whole recurring series (or the rest of it), listing its dates.

@@ -37,6 +37,10 @@ def may_start(appointment: Appointment, user: User, now: datetime | None = None)
     do not offer next week's consults. Starting itself does not refuse an earlier day (it never has): an agent
     may open the room ahead of time, only the button waits for the day."""
     now = now or timezone.now()
+    if appointment.ended_at is not None and not appointment.is_active:
+        # Ended by the agent: the pages offer nothing more (starting again would re-open it; the service
+        # still allows that, as it allows opening the room before the day).
+        return False
     return not _refusal(appointment, user, now) and timezone.localdate(appointment.start) <= timezone.localdate(now)
 
 

@@ -158,7 +158,8 @@ class Appointment(models.Model):
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("SMS")
-    LINK = "link", _("Copy link")
+    # Not "Copy link": shown as a badge on the consult page, that read like a button.
+    LINK = "link", _("Link to share yourself")
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):

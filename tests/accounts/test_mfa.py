@@ -154,7 +154,12 @@ def test_an_admin_resets_a_lost_phone_and_requires_mfa_for_one_user(
     assistant.require_mfa = True
     assistant.save()
     client.post(reverse("accounts:logout"))
-    assert log_in(client, assistant, password)["Location"].startswith(reverse("accounts:mfa-setup"))
+    setup = log_in(client, assistant, password)["Location"]
+    assert setup.startswith(reverse("accounts:mfa-setup"))
+    # Asked of this user alone: the page does not say the whole organisation asks it.
+    html = client.get(setup).content.decode()
+    assert "Your organisation's admin asks you to log in with a code" in html
+    assert "asks everyone" not in html
 
 
 def test_the_admin_of_another_organisation_cannot_reset(client, assistant, enrolled):

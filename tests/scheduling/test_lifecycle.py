@@ -70,3 +70,14 @@ def test_a_refusal_reaches_the_person_in_their_language(client, consult, assista
         response = client.post(reverse("waitingroom:start", args=[consult.public_id]))
     assert response.status_code == 403
     assert "Alleen de behandelaar van het consult kan het starten." in response.content.decode()
+
+
+def test_an_ended_consult_offers_no_online_consult_any_more(consult, agent):
+    during = consult.start + timedelta(minutes=5)
+    assert lifecycle.may_start(consult, agent, during)
+    lifecycle.mark_started(appointment=consult, by=agent, now=during)
+    consult.refresh_from_db()
+    assert lifecycle.may_start(consult, agent, during)  # in progress: "Back to the consult"
+    lifecycle.mark_ended(appointment=consult, by=agent)
+    consult.refresh_from_db()
+    assert not lifecycle.may_start(consult, agent, during + timedelta(minutes=1))
