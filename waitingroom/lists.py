@@ -1,6 +1,7 @@
 """The waiting list as the agent's and the assistants' pages show it: the day's consults in time order, each
 client's state (not there, waiting or knocking, in the video room, taken out of the call), and who is
-waiting, so that the page rings for arrivals. Shown on the waiting room page and beside a built-in call."""
+waiting, so that the page rings, counts them in its title and names them in a banner. Shown on the waiting
+room page and beside a built-in call."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,11 +20,25 @@ from .services import is_waiting
 
 
 @dataclass(frozen=True)
+class WaitingClient:
+    """Someone waiting (or knocking) now, as the banner above the list names them."""
+
+    participant_id: int
+    name: str
+    consult: Appointment
+    knocking: bool
+
+
+@dataclass(frozen=True)
 class WaitingList:
     # Each consult carries `can_manage`, and each of its `active_participants` its state for the template.
     appointments: list[Appointment]
     now: datetime
-    waiting_ids: list[int]
+    waiting: list[WaitingClient]
+
+    @property
+    def waiting_ids(self) -> list[int]:
+        return [client.participant_id for client in self.waiting]
 
 
 def waiting_list(
@@ -32,7 +47,7 @@ def waiting_list(
     """Today's consults the user sees (optionally of one team or agent), each client's state marked: 3 queries."""
     now = now or timezone.now()
     appointments = waiting_room(user=user, day=timezone.localdate(now), team_id=team_id, agent_id=agent_id)
-    waiting_ids = []
+    waiting = []
     for appointment in appointments:
         appointment.can_manage = can_manage(user=user, appointment=appointment)
         leads = appointment.agent_id == user.pk
@@ -47,8 +62,15 @@ def waiting_list(
             participant.knocking = participant.waiting and appointment.is_active
             participant.peer = peer_id(participant) if participant.knocking and leads else ""
             if participant.waiting:
-                waiting_ids.append(participant.pk)
-    return WaitingList(appointments=appointments, now=now, waiting_ids=waiting_ids)
+                waiting.append(
+                    WaitingClient(
+                        participant_id=participant.pk,
+                        name=participant.name,
+                        consult=appointment,
+                        knocking=participant.knocking,
+                    )
+                )
+    return WaitingList(appointments=appointments, now=now, waiting=waiting)
 
 
 def waiting_list_context(request: HttpRequest) -> dict:
@@ -58,4 +80,10 @@ def waiting_list_context(request: HttpRequest) -> dict:
     assert isinstance(user, User)
     filters = OverviewFilter(request.GET, user=user)
     found = waiting_list(user=user, team_id=filters.value("team"), agent_id=filters.value("agent"))
-    return {"filters": filters, "appointments": found.appointments, "now": found.now, "waiting_ids": found.waiting_ids}
+    return {
+        "filters": filters,
+        "appointments": found.appointments,
+        "now": found.now,
+        "waiting": found.waiting,
+        "waiting_ids": found.waiting_ids,
+    }

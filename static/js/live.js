@@ -83,3 +83,12 @@ window.liveConnection = function (options) {
   window.addEventListener("pagehide", close);
   return { start, stop };
 };
+
+// Says a text to screen readers through a live region that is always on the page (role="status"): a new
+// element each time, so the same words are heard again when they happen again, while a refresh that
+// changes nothing says nothing.
+window.announce = function (region, text) {
+  const line = document.createElement("p");
+  line.textContent = text;
+  region.replaceChildren(line);
+};

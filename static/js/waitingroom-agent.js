@@ -1,5 +1,7 @@
-// The agent's waiting room: keeps the list current, rings a bell when a client arrives (once sound is
-// switched on: browsers allow sound only after a click), and sends messages without leaving the page.
+// The agent's waiting room: keeps the list current without moving keyboard focus, and signals an arrival
+// four ways: the page title counts who waits ("(1) Waiting room"), a banner above the list names them,
+// screen readers hear who arrived (once), and a bell rings once sound is switched on (browsers allow sound
+// only after a click). Messages are sent without leaving the page.
 (function () {
   const root = document.querySelector("[data-waiting-room]");
   if (!root) return;
@@ -8,6 +10,9 @@
   const SLOW_REFRESH_MS = 15000;
   const toggle = document.querySelector("[data-sound-toggle]");
   const liveness = document.querySelector("[data-liveness]");
+  const announcer = document.querySelector("[data-announcer]");
+  // The title without a count: the server may have put one in front already.
+  const title = document.title.replace(/^\(\d+\) /, "");
   let soundOn = localStorage.getItem("waitingroom-sound") === "on";
   let audio = null;
   let waiting = new Set(currentWaiting());
@@ -17,9 +22,10 @@
     return list && list.dataset.waiting ? list.dataset.waiting.split(",") : [];
   }
 
+  // The button says what pressing it does ("Turn sound on"); aria-pressed says whether sound is on.
   function showSound() {
     toggle.setAttribute("aria-pressed", String(soundOn));
-    toggle.textContent = soundOn ? toggle.dataset.labelOn : toggle.dataset.labelOff;
+    toggle.textContent = soundOn ? toggle.dataset.labelWhenOn : toggle.dataset.labelWhenOff;
     toggle.classList.toggle("is-on", soundOn);
   }
   toggle.addEventListener("click", () => {
@@ -41,24 +47,43 @@
     window.playChime(audio, { frequencies: [880, 1318.5], spacing: 0.25, peak: 0.4, length: 1.2 });
   }
 
+  function showCount(count) {
+    const wanted = count ? `(${count}) ${title}` : title;
+    if (document.title !== wanted) document.title = wanted;
+  }
+
+  // Who arrived, in the banner's own words (translated by the server), said once and shown with a flash.
+  function signalArrivals(participantIds) {
+    const sentences = participantIds
+      .map((id) => root.querySelector(`[data-arrival="${CSS.escape(String(id))}"]`))
+      // Beside a call, the call itself says who knocks on it ("Piet is knocking"): not twice.
+      .filter((entry) => entry && entry.dataset.consult !== root.dataset.saidByCall)
+      .map((entry) => entry.dataset.announce);
+    if (sentences.length && announcer) window.announce(announcer, sentences.join(" "));
+    const banner = root.querySelector("[data-arrivals]");
+    if (banner) {
+      banner.classList.remove("is-new");
+      void banner.offsetWidth; // start the animation again
+      banner.classList.add("is-new");
+    }
+  }
+
   function update(html, nowWaiting) {
-    // Keep an open message balloon and what is typed in it across the refresh.
-    const open = root.querySelector("details.balloon[open]");
-    const openId = open && open.closest("[id]").id;
-    const typed = open && open.querySelector("input[name=text]").value;
-    const focused = document.activeElement && document.activeElement.closest("details.balloon[open]");
-    if (open && focused) return; // don't pull the form away while someone types in it
-    root.innerHTML = html;
-    if (openId) {
-      const again = root.querySelector(`#${CSS.escape(openId)} details.balloon`);
-      if (again) {
-        again.open = true;
-        again.querySelector("input[name=text]").value = typed;
-      }
+    const focused = root.contains(document.activeElement) ? document.activeElement : null;
+    const row = focused && focused.closest(".waitlist__item");
+    window.morphInto(root, html);
+    // The focused control went away (its client was let in, say): stay in the same consult.
+    if (focused && !focused.isConnected && row && row.isConnected) {
+      const subject = row.querySelector(".waitlist__subject");
+      if (subject) subject.focus();
     }
     const arrived = nowWaiting.filter((id) => !waiting.has(String(id)));
     waiting = new Set(nowWaiting.map(String));
-    if (arrived.length) bell(arrived);
+    showCount(nowWaiting.length);
+    if (arrived.length) {
+      signalArrivals(arrived);
+      bell(arrived);
+    }
   }
 
   let inFlight = false;
@@ -121,7 +146,10 @@
     const form = event.target.closest(".person__action");
     if (!form) return;
     event.preventDefault();
-    form.querySelector("button").disabled = true;
+    // Marked rather than disabled: a disabled button loses the keyboard focus; a second press does nothing.
+    const button = form.querySelector("button");
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
     const response = await fetch(form.action, {
       method: "POST",
       body: new FormData(form),

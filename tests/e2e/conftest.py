@@ -90,9 +90,8 @@ def log_in(page, email: str, password: str) -> None:
     page.wait_for_url("**/")
 
 
-@pytest.fixture
-def consult(assistant, agent, team):
-    """A consult starting in a few minutes with one client, who gets their link from the assistant."""
+def book_soon(*, assistant, agent, team, clients: tuple[str, ...] = ("Jan Peters",)):
+    """A consult "Intake" starting in a few minutes, with clients who get their link from the assistant."""
     start = timezone.now() + timedelta(minutes=3)
     return book_appointment(
         booked_by=assistant,
@@ -102,8 +101,14 @@ def consult(assistant, agent, team):
         end=start + timedelta(minutes=30),
         subject="Intake",
         message="See you soon.",
-        participants=[ParticipantInput(name="Jan Peters", channel="link", language="en")],
+        participants=[ParticipantInput(name=name, channel="link", language="en") for name in clients],
     )
+
+
+@pytest.fixture
+def consult(assistant, agent, team):
+    """A consult starting in a few minutes with one client."""
+    return book_soon(assistant=assistant, agent=agent, team=team)
 
 
 def wait_until(page, expression: str, timeout: float = 10.0) -> None:
@@ -114,3 +119,17 @@ def wait_until(page, expression: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {expression}")
         page.wait_for_timeout(50)
+
+
+_SAID = """(selector) => {
+  window.said = [];
+  const region = document.querySelector(selector);
+  new MutationObserver(() => { if (region.textContent) window.said.push(region.textContent); })
+    .observe(region, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+def record_announcements(page, selector: str = "[data-announcer]") -> None:
+    """Collect in window.said what the page's live region says to screen readers, one entry per announcement
+    (static/js/live.js, window.announce)."""
+    page.evaluate(_SAID, selector)

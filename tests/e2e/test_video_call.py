@@ -13,15 +13,12 @@ the same page and with the camera they already allowed; a client who comes later
 import secrets
 import shutil
 import subprocess
-from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings
-from django.utils import timezone
 
-from scheduling.services import ParticipantInput, book_appointment
-from tests.e2e.conftest import log_in, wait_until, watch_policy
+from tests.e2e.conftest import book_soon, log_in, record_announcements, wait_until, watch_policy
 from tests.processes import free_port, uvicorn_server, wait_for_port
 from videoproviders.models import AgentVideoAccount
 
@@ -46,20 +43,7 @@ def measure(page) -> list[dict]:
 def consult(transactional_db, assistant, agent, team):
     """A consult in a few minutes for an agent with the built-in rooms, with two clients."""
     AgentVideoAccount.objects.create(agent=agent, provider="builtin")
-    start = timezone.now() + timedelta(minutes=3)
-    return book_appointment(
-        booked_by=assistant,
-        team=team,
-        agent=agent,
-        start=start,
-        end=start + timedelta(minutes=30),
-        subject="Intake",
-        message="See you soon.",
-        participants=[
-            ParticipantInput(name="Jan Peters", channel="link", language="en"),
-            ParticipantInput(name="Piet Late", channel="link", language="en"),
-        ],
-    )
+    return book_soon(assistant=assistant, agent=agent, team=team, clients=("Jan Peters", "Piet Late"))
 
 
 class Coturn:
@@ -245,6 +229,7 @@ def test_a_late_client_knocks_rings_is_let_in_and_can_be_taken_out(pages, consul
     start_consult(agent_page, consult, agent, password)
     wait_until(agent_page, connected(agent_page, 1), timeout=20)
     agent_page.evaluate(BELLS)
+    record_announcements(agent_page)
 
     late = pages.open(phone=True)
     wait_in_waiting_room(late, piet, test_camera=False)
@@ -252,6 +237,9 @@ def test_a_late_client_knocks_rings_is_let_in_and_can_be_taken_out(pages, consul
     knock = agent_page.locator("[data-knocks] li", has_text="Piet Late is knocking")
     knock.wait_for()
     wait_until(agent_page, "window.bells.length === 1")
+    # The call says who knocks on it; the waiting room beside it does not say it a second time.
+    assert agent_page.evaluate("window.said") == []
+    assert agent_page.title().startswith("(1) Video consult")
     knock.locator("button").click()
     for page in (agent_page, client, late):
         wait_until(page, connected(page, 2), timeout=25)

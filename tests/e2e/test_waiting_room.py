@@ -1,8 +1,19 @@
 """The live waiting room with two browsers: the agent's waiting room and the client's link."""
 
-from tests.e2e.conftest import log_in, wait_until
+import pytest
+
+from tests.e2e.conftest import book_soon, log_in, record_announcements, wait_until
+from videoproviders.models import AgentVideoAccount
+from waitingroom.services import start_consult
 
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
+
+
+@pytest.fixture
+def two_clients(assistant, agent, team):
+    """A consult in a few minutes with the built-in rooms and two clients: once it runs, arrivals knock."""
+    AgentVideoAccount.objects.create(agent=agent, provider="builtin")
+    return book_soon(assistant=assistant, agent=agent, team=team, clients=("Jan Peters", "Piet Late"))
 
 
 def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page, agent, password, consult):
@@ -45,3 +56,91 @@ def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page,
     room = started.value.headers["location"].split("?")[0]
     phone_page.wait_for_url(f"{room}?**")
     assert "lang=en" in phone_page.url and "host-key" not in phone_page.url
+
+
+def refreshes(page, path: str, count: int) -> None:
+    """Wait until the page has asked its view `count` more times (a refresh, whether anything changed or not)."""
+    for _ in range(count):
+        with page.expect_response(lambda r: path in r.url, timeout=15_000):
+            pass
+
+
+def test_an_arrival_is_counted_in_the_title_shown_in_a_banner_and_said_once(page, phone_page, agent, password, consult):
+    """Django's test server has no event stream (WSGI), so this is the page polling, the fallback."""
+    participant = consult.participants.get()
+    log_in(page, agent.email, password)
+    page.goto("/waiting-room/")
+    page.locator("[data-waiting-room][data-live=down]").wait_for(state="attached")
+    assert page.title().startswith("Waiting room · ")
+    assert page.locator("[data-arrivals]").count() == 0
+    record_announcements(page)
+    # The keyboard is on the consult's Message button when the client arrives.
+    page.focus(f"#consult-{consult.public_id} details.balloon summary")
+    page.evaluate("window.focusedBefore = document.activeElement")
+
+    phone_page.goto(f"/join/{participant.token}/")
+    page.locator(f"[data-participant='{participant.pk}'].person--waiting").wait_for()
+    assert page.evaluate("document.activeElement === window.focusedBefore && window.focusedBefore.isConnected")
+    wait_until(page, "document.title.startsWith('(1) Waiting room · ')")
+    banner = page.locator("[data-arrivals]")
+    assert banner.is_visible()
+    assert "1 client is waiting" in banner.inner_text() and "Jan Peters" in banner.inner_text()
+    start = consult.start.astimezone(consult.organisation.tzinfo).strftime("%H:%M")
+    wait_until(page, "window.said.length === 1")
+    assert page.evaluate("window.said") == [f"Jan Peters is waiting for Intake at {start}."]
+
+    # Refreshes that bring nothing new say nothing, and leave the keyboard where it was.
+    refreshes(page, "/waiting-room/state/", 2)
+    assert page.evaluate("window.said.length") == 1
+    assert page.evaluate("document.activeElement === window.focusedBefore")
+
+    # Nobody waits any more: the title goes back and the banner goes away.
+    phone_page.goto("about:blank")
+    wait_until(page, "document.title.startsWith('Waiting room · ')")
+    banner.wait_for(state="detached")
+
+
+def test_the_sound_button_says_what_it_does_and_shows_its_state(page, agent, password, consult):
+    log_in(page, agent.email, password)
+    page.goto("/waiting-room/")
+    toggle = page.locator("[data-sound-toggle]")
+    assert toggle.get_attribute("aria-pressed") == "false" and toggle.inner_text() == "Turn sound on"
+    toggle.focus()
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-pressed") == "true" and toggle.inner_text() == "Turn sound off"
+    page.reload()  # the choice is remembered
+    assert toggle.get_attribute("aria-pressed") == "true" and toggle.inner_text() == "Turn sound off"
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "false" and toggle.inner_text() == "Turn sound on"
+
+
+def test_the_keyboard_stays_on_let_in_when_another_client_knocks(
+    page, browser, live_server, agent, password, two_clients
+):
+    jan = two_clients.participants.get(name="Jan Peters")
+    piet = two_clients.participants.get(name="Piet Late")
+    start_consult(appointment=two_clients, user=agent)  # nobody waits yet: whoever comes now knocks
+    log_in(page, agent.email, password)
+    page.goto("/waiting-room/")
+    record_announcements(page)
+    clients = browser.new_context(base_url=live_server.url)
+    clients.new_page().goto(f"/join/{jan.token}/")
+    let_jan_in = page.get_by_role("button", name="Let Jan Peters in")
+    let_jan_in.focus()
+    page.evaluate("window.focusedBefore = document.activeElement")
+    wait_until(page, "window.said.length === 1")
+
+    clients.new_page().goto(f"/join/{piet.token}/")
+    page.get_by_role("button", name="Let Piet Late in").wait_for()
+    assert page.evaluate("document.activeElement === window.focusedBefore && window.focusedBefore.isConnected")
+    wait_until(page, "window.said.length === 2")
+    start = two_clients.start.astimezone(two_clients.organisation.tzinfo).strftime("%H:%M")
+    assert page.evaluate("window.said[1]") == f"Piet Late is knocking: Intake at {start}."
+    assert page.title().startswith("(2) Waiting room")
+    assert "2 clients are waiting" in page.inner_text("[data-arrivals]")
+
+    # Letting Jan in takes his button away; the keyboard stays in the same consult.
+    page.keyboard.press("Enter")
+    let_jan_in.wait_for(state="detached")
+    assert page.evaluate("document.activeElement.classList.contains('waitlist__subject')")
+    clients.close()

@@ -9,7 +9,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.e2e.conftest import log_in, wait_until
+from tests.e2e.conftest import log_in, record_announcements, wait_until
 from tests.processes import uvicorn_server
 
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
@@ -39,20 +39,33 @@ def test_the_live_waiting_room_across_two_server_processes(browser, app_url, age
     agent_page.goto("/waiting-room/")
     agent_page.locator("[data-waiting-room][data-live=open]").wait_for()
     agent_page.evaluate(BELLS)
+    record_announcements(agent_page)
     waiting = f"[data-participant='{participant.pk}'].person--waiting"
+    # The keyboard is on the Message button: the arrival changes the list around it, not the focus.
+    agent_page.focus("details.balloon summary")
+    agent_page.evaluate("window.focusedBefore = document.activeElement")
 
     client_page.goto(f"/join/{participant.token}/")
     client_page.locator("[data-join][data-live=open]").wait_for()
     agent_page.locator(waiting).wait_for()
     wait_until(agent_page, "window.bells.length === 1")
+    assert agent_page.evaluate("document.activeElement === window.focusedBefore && window.focusedBefore.isConnected")
+    assert agent_page.title().startswith("(1) Waiting room")
+    assert "Jan Peters" in agent_page.inner_text("[data-arrivals]")
+    wait_until(agent_page, "window.said.length === 1")
+    assert agent_page.evaluate("window.said[0]").startswith("Jan Peters is waiting for Intake at ")
 
     agent_page.click("details.balloon summary")
     agent_page.fill("details.balloon input[name=text]", "Two minutes, please")
-    agent_page.click("details.balloon button[type=submit]")
+    # Sending refreshes the list, with no one new: nothing is said again.
+    with agent_page.expect_response(lambda r: "/waiting-room/state/" in r.url):
+        agent_page.click("details.balloon button[type=submit]")
     client_page.locator("[data-messages] li", has_text="Two minutes, please").wait_for()
+    assert agent_page.evaluate("window.said.length") == 1
 
     client_page.goto("about:blank")  # closing the page closes its live connection
     agent_page.locator(waiting).wait_for(state="detached")
+    wait_until(agent_page, "document.title.startsWith('Waiting room')")
     client_page.goto(f"/join/{participant.token}/")
     wait_until(agent_page, "window.bells.length === 2")
 

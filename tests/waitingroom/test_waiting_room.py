@@ -53,6 +53,20 @@ def test_a_client_with_the_page_open_is_waiting_and_rings_once(agent_client, par
     assert presence.first_opened_at <= arrived
 
 
+def test_who_waits_is_counted_in_the_title_and_named_in_a_banner(agent_client, participant, consult):
+    page = agent_client.get(reverse("waitingroom:waiting-room")).content.decode()
+    assert "<title>Waiting room ·" in page and "data-arrivals" not in page
+    check_in(agent_client.__class__(), participant)
+    page = agent_client.get(reverse("waitingroom:waiting-room")).content.decode()
+    assert "<title>(1) Waiting room ·" in page  # also without JavaScript, on every load
+    html = state(agent_client)["html"]
+    start = timezone.localtime(consult.start, consult.organisation.tzinfo).strftime("%H:%M")
+    assert "1 client is waiting" in html and f'href="#consult-{consult.public_id}"' in html
+    # The sentence that screen readers hear when this client arrives, in the page's language.
+    assert f'data-arrival="{participant.pk}"' in html
+    assert f'data-announce="{participant.name} is waiting for {consult.subject} at {start}."' in html
+
+
 def test_closing_the_page_makes_the_dot_red(agent_client, participant, client):
     anonymous = agent_client.__class__()
     check_in(anonymous, participant)
