@@ -1,6 +1,7 @@
 // The client's waiting page: check camera and microphone, stay checked in while the page is open, show the
 // practitioner's messages, and go into the video room when the consult starts. Texts come from data-*
-// attributes, so they are translated with the page; messages are set as text, never as HTML.
+// attributes, so they are translated with the page; messages are set as text, never as HTML. A new message
+// and the result of the camera check are said to screen readers once (the live region data-announcer).
 (function () {
   const root = document.querySelector("[data-join]");
   if (!root) return;
@@ -15,9 +16,15 @@
   const check = root.querySelector("[data-device-check]");
   const help = check.querySelector("[data-device-help]");
   const preview = check.querySelector("[data-preview]");
+  const announcer = root.querySelector("[data-announcer]");
 
   function showMessages(messages) {
     const known = new Set([...list.querySelectorAll("[data-message-id]")].map((li) => li.dataset.messageId));
+    const arrived = messages.filter((message) => !known.has(String(message.id)));
+    if (arrived.length) {
+      const said = arrived.map((message) => root.dataset.textMessage.replace("{text}", () => message.text));
+      window.announce(announcer, said.join(" "));
+    }
     for (const message of messages) {
       if (known.has(String(message.id))) continue;
       const li = document.createElement("li");
@@ -33,6 +40,10 @@
   }
 
   const waitingText = status.textContent;
+  // The status is a live region: only a change is written, or each check-in would say it again.
+  function setStatus(text) {
+    if (status.textContent !== text) status.textContent = text;
+  }
   const endBox = root.querySelector("[data-join-end]");
 
   function showEnd(message, canRejoin) {
@@ -42,7 +53,7 @@
     endBox.querySelector("[data-join-end-text]").textContent = message;
     endBox.querySelector("[data-rejoin]").hidden = !canRejoin;
     endBox.hidden = false;
-    status.textContent = message;
+    setStatus(message);
   }
 
   // A built-in call on this page (static/js/call.js): the waiting page becomes the call, with the camera
@@ -67,10 +78,10 @@
 
   function apply(state) {
     if (state.state === "waiting") {
-      status.textContent = waitingText;
+      setStatus(waitingText);
       showMessages(state.messages || []);
     } else if (state.state === "knocking") {
-      status.textContent = root.dataset.textKnocking;
+      setStatus(root.dataset.textKnocking);
       showMessages(state.messages || []);
     } else if (state.state === "call") {
       startCall();
@@ -79,7 +90,7 @@
       showEnd(root.dataset.textRemoved, false);
     } else if (state.state === "room" && state.room_url) {
       leaving = true;
-      status.textContent = root.dataset.textRoom;
+      setStatus(root.dataset.textRoom);
       stop();
       if (state.embed) showRoom(state.room_url);
       else window.location.assign(state.room_url);
@@ -149,6 +160,7 @@
   function say(kind) {
     help.textContent = check.dataset["help" + kind];
     help.hidden = false;
+    window.announce(announcer, help.textContent);
     help.classList.toggle("is-problem", kind !== "Ok");
   }
 

@@ -114,6 +114,31 @@ def test_the_sound_button_says_what_it_does_and_shows_its_state(page, agent, pas
     assert toggle.get_attribute("aria-pressed") == "false" and toggle.inner_text() == "Turn sound on"
 
 
+def test_the_clients_page_says_a_message_and_the_camera_result_once(page, phone_page, agent, password, consult):
+    participant = consult.participants.get()
+    phone_page.goto(f"/join/{participant.token}/")
+    record_announcements(phone_page)
+    # The waiting status is a live region too: check-ins that change nothing do not write it again.
+    phone_page.evaluate(
+        "window.statusWrites = 0; new MutationObserver(() => window.statusWrites++)"
+        ".observe(document.querySelector('[data-status]'), { childList: true, subtree: true, characterData: true })"
+    )
+    phone_page.click("[data-start-check]")
+    wait_until(phone_page, "window.said.length === 1")
+    assert phone_page.evaluate("window.said[0]").startswith("Camera and microphone work.")
+
+    log_in(page, agent.email, password)
+    page.goto("/waiting-room/")
+    page.click("details.balloon summary")
+    page.fill("details.balloon input[name=text]", "Two minutes, please")
+    page.click("details.balloon button[type=submit]")
+    wait_until(phone_page, "window.said.length === 2")
+    assert phone_page.evaluate("window.said[1]") == "Message from your practitioner: Two minutes, please"
+    refreshes(phone_page, "/presence/", 2)
+    assert phone_page.evaluate("window.said.length") == 2
+    assert phone_page.evaluate("window.statusWrites") == 0
+
+
 def test_the_keyboard_stays_on_let_in_when_another_client_knocks(
     page, browser, live_server, agent, password, two_clients
 ):
