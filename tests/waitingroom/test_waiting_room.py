@@ -67,6 +67,18 @@ def test_who_waits_is_counted_in_the_title_and_named_in_a_banner(agent_client, p
     assert f'data-announce="{participant.name} is waiting for {consult.subject} at {start}."' in html
 
 
+def test_the_arrival_signals_speak_dutch(agent_client, participant, consult, settings):
+    agent_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"  # as logging in sets it for a Dutch user
+    check_in(agent_client.__class__(), participant)
+    page = agent_client.get(reverse("waitingroom:waiting-room")).content.decode()
+    start = timezone.localtime(consult.start, consult.organisation.tzinfo).strftime("%H:%M")
+    assert "<title>(1) Wachtkamer ·" in page and "Geluid aanzetten" in page
+    assert "1 cliënt wacht" in page
+    assert f'data-announce="{participant.name} wacht: {consult.subject} om {start}."' in page
+    join = agent_client.get(reverse("waitingroom:join", args=[participant.token]) + "?lang=nl").content.decode()
+    assert 'data-text-message="Bericht van uw behandelaar: {text}"' in join
+
+
 def test_closing_the_page_makes_the_dot_red(agent_client, participant, client):
     anonymous = agent_client.__class__()
     check_in(anonymous, participant)
