@@ -22,10 +22,10 @@ install-dev: $(VENV)/.installed-dev
 
 ## Install, migrate, load demo data and start web, Celery worker and beat.
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py load_demo > var/demo-logins.txt && cat var/demo-logins.txt
-	./scripts/run.sh
+	@$(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py load_demo > var/demo-logins.txt && head -1 var/demo-logins.txt
+	@./scripts/run.sh
 
 ## Lint and run the whole test suite (browser tests included when Chromium is installed).
 test: install-dev

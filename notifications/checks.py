@@ -8,6 +8,7 @@ from django.core.checks import Warning as CheckWarning
 PRINTING_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.filebased.EmailBackend",
+    "notifications.console.ConsoleEmailBackend",
 }
 PRINTING_SMS_BACKENDS = {"notifications.sms.console.ConsoleBackend"}
 

@@ -82,7 +82,7 @@ def test_defaults_use_sqlite_filesystem_broker_and_console_email(tmp_path):
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
         "filesystem://localhost//",
-        "django.core.mail.backends.console.EmailBackend",
+        "notifications.console.ConsoleEmailBackend",
         "False",
         "False",
         "notifications.sms.console.ConsoleBackend",

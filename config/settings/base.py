@@ -158,6 +158,10 @@ STORAGES = {
 # Email: console by default, SMTP when EMAIL_URL is set (e.g. smtp+tls://user:pass@host:587).
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    # One line per email on the console (to whom, what, the client's link); "full" prints whole messages.
+    EMAIL_BACKEND = "notifications.console.ConsoleEmailBackend"
+CONSOLE_MESSAGES = env.str("CONSOLE_MESSAGES", default="summary")
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT")
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")

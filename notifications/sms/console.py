@@ -1,8 +1,10 @@
-"""Prints each SMS to standard output: the default for `make run`, so a developer sees what a client gets."""
+"""Prints each SMS to standard output: the default for `make run`, so a developer sees what a client gets
+(one line with the link; CONSOLE_MESSAGES=full prints the whole text)."""
 
-import sys
 import uuid
 from typing import TextIO
+
+from notifications.console import write_sms
 
 from . import SentSms, SmsBackend
 
@@ -12,7 +14,5 @@ class ConsoleBackend(SmsBackend):
         self.stream = stream
 
     def send(self, *, to: str, body: str, status_callback: str | None = None, valid_for: int | None = None) -> SentSms:
-        stream = self.stream or sys.stdout
-        stream.write(f"--- SMS to {to} ({len(body)} characters)\n{body}\n---\n")
-        stream.flush()
+        write_sms(self.stream, to=to, body=body)
         return SentSms(message_id=f"console-{uuid.uuid4()}")
