@@ -143,6 +143,9 @@ def test_admins_see_their_own_organisations_log_read_only_and_filter_it(client, 
     assert len(shown) == 1
     assert client.get(url, {"action__exact": Action.CONSULT_CANCELLED}).context["cl"].result_count == 0
     event = shown[0]
+    # Compact columns: the person's name over their address; the network address on the event's own page.
+    name, address = event.actor_name.removesuffix(">").split(" <")
+    assert f'{name}<br><span class="audit-address">{address}</span>' in page.content.decode()
     change = client.get(reverse("admin:audit_auditevent_change", args=[event.pk]))
     assert change.status_code == 200 and b'name="_save"' not in change.content
     assert client.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
@@ -183,3 +186,30 @@ def test_the_person_filter_names_nobody_of_another_organisation(client, book, or
     client.force_login(org_admin)
     page = client.get(reverse("admin:audit_auditevent_changelist")).content.decode()
     assert "Anna Assistant" in page and "Olga Outsider" not in page
+
+
+def test_an_untouched_text_is_not_logged_as_changed(client, organisation, org_admin):
+    organisation.invitation_text_nl = "Beste {client_name},\nTot straks."
+    organisation.default_message = "Welkom.\nTot dan."
+    organisation.save()
+    client.force_login(org_admin)
+    data = {
+        "name": organisation.name,
+        "time_zone": organisation.time_zone,
+        "default_language": "nl",
+        "primary_colour": organisation.primary_colour,
+        "sender_name": "Praktijk De Linde",
+        # As a browser sends a textarea: CRLF line endings.
+        "default_message": "Welkom.\r\nTot dan.",
+        "invitation_text_nl": "Beste {client_name},\r\nTot straks.",
+        "invitation_text_en": "",
+        "contact_email": "",
+        "contact_phone": "",
+        "retention_days": 90,
+    }
+    url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
+    assert client.post(url, data).status_code == 302
+    event = AuditEvent.objects.get(action=Action.SETTING_CHANGED)
+    assert event.changes_display == "Changed Sender name."
+    organisation.refresh_from_db()
+    assert organisation.default_message == "Welkom.\nTot dan."
