@@ -4,11 +4,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from . import mfa
 from .admin_scope import OrganisationScopedAdmin, is_org_admin, is_platform_admin
 from .admin_site import AdminEvent, admin_site
+from .colours import brand_colours, is_colour
 from .models import Membership, Organisation, Team, User
 
 
@@ -19,11 +21,20 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
     search_fields = ["name"]
     fieldsets = [
         (None, {"fields": ["name", "time_zone", "default_language"]}),
-        (_("Branding"), {"fields": ["logo", "primary_colour", "sender_name"]}),
+        (_("Branding"), {"fields": ["logo", "primary_colour", "colour_preview", "sender_name"]}),
         (_("Invitations"), {"fields": ["default_message", "invitation_text_nl", "invitation_text_en"]}),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
         (_("Security and privacy"), {"fields": ["require_mfa", "retention_days"]}),
     ]
+
+    readonly_fields = ["colour_preview"]
+
+    @admin.display(description=_("preview"))
+    def colour_preview(self, obj: Organisation) -> str:
+        # The colour as typed: after a refused save the form's instance holds it, so the preview shows why.
+        if not is_colour(obj.primary_colour or ""):
+            return "-"
+        return render_to_string("admin/accounts/colour_preview.html", {"colours": brand_colours(obj.primary_colour)})
 
     def has_add_permission(self, request: HttpRequest, *args) -> bool:
         # New organisations are set up by the platform; an organisation admin edits their own.

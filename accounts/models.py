@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .colours import COLOUR_PATTERN, BrandColours, brand_colours, is_colour
 from .validators import validate_one_line
 
 
@@ -39,7 +40,7 @@ class Organisation(models.Model):
         _("primary colour"),
         max_length=7,
         default="#1f6f78",
-        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."))],
+        validators=[RegexValidator(COLOUR_PATTERN, _("Enter a colour as #RRGGBB."))],
         help_text=_("Used for buttons and headings, e.g. #1f6f78."),
     )
     sender_name = models.CharField(
@@ -92,6 +93,28 @@ class Organisation(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @cached_property
+    def brand_colours(self) -> BrandColours:
+        return brand_colours(self.primary_colour)
+
+    def clean(self) -> None:
+        # Every main button shows text on this colour: refuse one that neither white nor dark text can be
+        # read on (WCAG's 4.5:1). The field's own validator has already spoken about a malformed value.
+        if not is_colour(self.primary_colour or ""):
+            return
+        colours = brand_colours(self.primary_colour)
+        if not colours.readable:
+            raise ValidationError(
+                {
+                    "primary_colour": _(
+                        "Text cannot be read on this colour: white text reaches %(white)s:1 and dark text "
+                        "%(dark)s:1, and buttons need 4.5:1. Choose a darker or a lighter shade."
+                    )
+                    % {"white": f"{colours.white_contrast:.2f}", "dark": f"{colours.dark_contrast:.2f}"}
+                },
+                code="unreadable_colour",
+            )
 
     @property
     def display_sender(self) -> str:
