@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from scheduling.services import ParticipantInput, book_appointment
+from tests.e2e.accessibility import assert_every_page_checked, check_accessibility, watch_visits
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -66,9 +67,11 @@ def page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     refused = watch_policy(page)
+    watch_visits(page, live_server.url)
     yield page
     context.close()
     assert refused == []
+    assert_every_page_checked(page)
 
 
 @pytest.fixture
@@ -77,17 +80,21 @@ def phone_page(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     refused = watch_policy(page)
+    watch_visits(page, live_server.url)
     yield page
     context.close()
     assert refused == []
+    assert_every_page_checked(page)
 
 
 def log_in(page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
+    check_accessibility(page)
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit], form button.button")
     page.wait_for_url("**/")
+    check_accessibility(page)
 
 
 def book_soon(*, assistant, agent, team, clients: tuple[str, ...] = ("Jan Peters",)):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import log_in, wait_until
+from tests.e2e.conftest import check_accessibility, log_in, wait_until
 from tests.factories import assistant_of
 
 IDLE_SECONDS = 6
@@ -40,6 +40,7 @@ def signed_in(page) -> bool:
 
 def type_a_booking(page) -> None:
     page.goto("/consults/new/")
+    check_accessibility(page)
     page.fill("#id_subject", "Intake")
     page.fill("#id_message", "Please have your insurance card ready.")
     page.fill("#id_participants-0-name", "Jan Peters")
@@ -48,6 +49,7 @@ def type_a_booking(page) -> None:
 def test_the_waiting_room_warns_and_stay_signed_in_keeps_the_session(page, agent, password):
     log_in(page, agent.email, password)
     page.goto("/waiting-room/")
+    check_accessibility(page)
     warning = page.get_by_role("alertdialog", name="Are you still there?")
     warning.wait_for(timeout=(IDLE_SECONDS + 5) * 1000)
     assert "because you have not done anything for a while" in warning.inner_text()
@@ -62,6 +64,7 @@ def test_the_waiting_room_warns_and_stay_signed_in_keeps_the_session(page, agent
     # Past the end the first warning counted down to: still in. The next warning gives way to Escape.
     warning.wait_for(timeout=(IDLE_SECONDS + 5) * 1000)
     assert page.url.endswith("/waiting-room/") and signed_in(page)
+    check_accessibility(page)  # the warning open
     page.keyboard.press("Escape")
     warning.wait_for(state="hidden")
     page.wait_for_timeout(WARNING_SECONDS * 1000)
@@ -73,11 +76,13 @@ def test_an_agent_who_leaves_the_waiting_room_open_is_logged_out(page, agent, pa
     polls = []
     page.on("request", lambda request: polls.append(request) if "/waiting-room/state/" in request.url else None)
     page.goto("/waiting-room/")
+    check_accessibility(page)
 
     page.wait_for_url(login_page_for("/waiting-room/"), timeout=UNTIL_LOGOUT_MS)
     # The page kept polling all along, sent as background.
     assert len(polls) >= 3 and all(p.headers.get("x-background") == "1" for p in polls)
     assert "logged out after a while without activity" in page.inner_text(".messages")
+    check_accessibility(page)
     assert not signed_in(page)
 
 
@@ -100,6 +105,7 @@ def test_what_an_assistant_typed_comes_back_after_the_idle_logout(page, assistan
     assert page.input_value("#id_participants-1-channel") == "sms" and page.is_visible("#id_participants-1-phone")
     wait_until(page, "document.querySelector('.messages [role=status]').textContent !== ''")
     assert "What you typed before you were signed out has been put back" in page.inner_text(".messages")
+    check_accessibility(page)
     assert page.evaluate(DRAFTS) == []
 
 

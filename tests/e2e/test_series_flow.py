@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Purpose
 from scheduling.models import Appointment, Series, Status
-from tests.e2e.conftest import log_in, wait_until
+from tests.e2e.conftest import check_accessibility, log_in, wait_until
 from tests.factories import ReminderRuleFactory
 
 
@@ -36,6 +36,7 @@ def test_assistant_books_a_series_with_its_dates_shown_and_cancels_the_rest(
     assert page.is_visible("[data-repeat-weekly]")
     page.fill("input[name=repeat-count]", "5")
     wait_until(page, "document.querySelectorAll('.series-preview__item').length === 5")
+    check_accessibility(page)  # the repeat fields and the dates with a conflict
     items = page.locator(".series-preview__item")
     assert "09:00\u201309:30" in items.nth(0).inner_text()
     assert "Agent busy" in items.nth(2).inner_text() and busy.subject in items.nth(2).inner_text()
@@ -56,14 +57,17 @@ def test_assistant_books_a_series_with_its_dates_shown_and_cancels_the_rest(
     series = Series.objects.get()
     assert series.occurrences.count() == 6
     assert page.locator(".sessions__item").count() == 6
+    check_accessibility(page)
 
     # From the third session: cancel it and the following ones.
     third = series.occurrences.order_by("start")[2]
     page.goto(f"/consults/{third.public_id}/cancel/")
+    check_accessibility(page)
     page.check("input[name=scope][value=following]")
     page.click("text=Yes, cancel")
     page.wait_for_url(re.compile(r"/consults/[0-9a-f-]+/$"))
     assert "4 consults of the series have been cancelled" in page.inner_text(".messages")
+    check_accessibility(page)
     statuses = list(series.occurrences.order_by("start").values_list("status", flat=True))
     assert statuses == [Status.SCHEDULED] * 2 + [Status.CANCELLED] * 4
     assert third.notifications.filter(purpose=Purpose.SERIES_CANCELLATION).exists()

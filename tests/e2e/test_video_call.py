@@ -18,7 +18,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.e2e.conftest import book_soon, log_in, record_announcements, wait_until, watch_policy
+from tests.e2e.accessibility import assert_every_page_checked, watch_visits
+from tests.e2e.conftest import book_soon, check_accessibility, log_in, record_announcements, wait_until, watch_policy
 from tests.processes import free_port, uvicorn_server, wait_for_port
 from videoproviders.models import AgentVideoAccount
 
@@ -110,6 +111,7 @@ class Pages:
         self.browser = browser
         self.base_url = base_url
         self.contexts = []
+        self.pages = []
         self.refused: list[str] = []
         self.foreign: list[str] = []
 
@@ -121,6 +123,8 @@ class Pages:
         page = context.new_page()
         page.set_default_timeout(15_000)
         self.refused += watch_policy(page)
+        watch_visits(page, self.base_url)
+        self.pages.append(page)
         page.on(
             "request",
             lambda request: (
@@ -132,6 +136,8 @@ class Pages:
     def close(self) -> None:
         for context in self.contexts:
             context.close()
+        for page in self.pages:
+            assert_every_page_checked(page)
 
 
 @pytest.fixture
@@ -149,14 +155,17 @@ def wait_in_waiting_room(page, participant, *, test_camera: bool = True) -> None
     if test_camera:
         page.click("[data-start-check]")
         page.locator("[data-device-help]:not([hidden])").wait_for()
+    check_accessibility(page)
 
 
 def start_consult(agent_page, consult, agent, password) -> None:
     log_in(agent_page, agent.email, password)
     agent_page.goto("/waiting-room/")
     agent_page.locator(".person--waiting").first.wait_for()
+    check_accessibility(agent_page)
     agent_page.click(f"#consult-{consult.public_id} form.startform button")
     agent_page.wait_for_url(f"**/consults/{consult.public_id}/call/")
+    check_accessibility(agent_page)
 
 
 def test_the_agent_lets_the_waiting_client_in_and_they_see_and_hear_each_other(pages, consult, agent, password):
@@ -171,6 +180,8 @@ def test_the_agent_lets_the_waiting_client_in_and_they_see_and_hear_each_other(p
     # The waiting page became the call with the camera allowed for the check: no second question.
     assert client.evaluate("window.mediaRequests") == 1
     assert client.locator("[data-call]").is_visible()
+    check_accessibility(client)  # the waiting page become the call
+    check_accessibility(agent_page)
 
     # Video arrives on both sides, and keeps arriving.
     first = [measure(agent_page)[0], measure(client)[0]]
@@ -199,6 +210,7 @@ def test_the_agent_lets_the_waiting_client_in_and_they_see_and_hear_each_other(p
     agent_page.click("text=End the consult for everyone")
     agent_page.wait_for_url("**/waiting-room/")
     client.locator("[data-join-end]:not([hidden])", has_text="The consult has ended").wait_for()
+    check_accessibility(client)
     # A calm end screen: the call, the camera check and the waiting state are gone, the camera is off.
     assert not client.locator("[data-call]").is_visible()
     assert not client.locator("[data-device-check]").is_visible()
@@ -240,6 +252,7 @@ def test_a_late_client_knocks_rings_is_let_in_and_can_be_taken_out(pages, consul
     # The call says who knocks on it; the waiting room beside it does not say it a second time.
     assert agent_page.evaluate("window.said") == []
     assert agent_page.title().startswith("(1) Video consult")
+    check_accessibility(agent_page)  # the knock with its button
     knock.locator("button").click()
     for page in (agent_page, client, late):
         wait_until(page, connected(page, 2), timeout=25)
@@ -289,6 +302,7 @@ def test_when_no_connection_can_be_made_the_pages_say_so_with_the_practices_numb
                 problem = page.locator(".tile [data-tile-problem]")
                 problem.wait_for(state="visible", timeout=40_000)
                 assert "If it keeps failing, call the practice: 020 123 4567." in problem.inner_text()
+                check_accessibility(page)
         finally:
             opened.close()
 
@@ -323,6 +337,8 @@ def test_the_controls_are_labelled_and_work_by_keyboard(pages, consult, agent, p
     # On a 360 px phone nothing of the call is wider than the screen.
     client.set_viewport_size({"width": 360, "height": 740})
     assert client.evaluate("document.documentElement.scrollWidth") <= 360
+    check_accessibility(client)
+    check_accessibility(agent_page)  # sharing the screen, then not
 
 
 def test_the_call_works_across_two_server_processes(browser, consult, agent, password, coturn, tmp_path):

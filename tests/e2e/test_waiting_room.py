@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import book_soon, log_in, record_announcements, wait_until
+from tests.e2e.conftest import book_soon, check_accessibility, log_in, record_announcements, wait_until
 from videoproviders.models import AgentVideoAccount
 from waitingroom.services import start_consult
 
@@ -23,6 +23,7 @@ def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page,
     page.evaluate(BELLS)
     person = page.locator(f"[data-participant='{participant.pk}']")
     assert "not there yet" in person.inner_text()
+    check_accessibility(page)
 
     # The client opens the link: the dot turns green and the bell event fires.
     phone_page.route("https://video.test/**", lambda route: route.fulfill(body="<h1>video room</h1>"))
@@ -30,11 +31,14 @@ def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page,
     page.locator(f"[data-participant='{participant.pk}'].person--waiting").wait_for()
     wait_until(page, "window.bells.length === 1")
     assert page.evaluate("window.bells[0].participants") == [participant.pk]
+    check_accessibility(phone_page)
+    check_accessibility(page)  # with the client waiting
 
     # The camera check works with the fake devices.
     phone_page.click("[data-start-check]")
     phone_page.locator("[data-device-help]:not([hidden])").wait_for()
     assert "Camera and microphone work" in phone_page.inner_text("[data-device-help]")
+    check_accessibility(phone_page)
 
     # A message from the agent appears on the client's page, as text.
     page.click("details.balloon summary")
@@ -42,6 +46,8 @@ def test_arrival_bell_message_leaving_and_starting_the_consult(page, phone_page,
     page.click("details.balloon button[type=submit]")
     phone_page.locator("[data-messages] li").wait_for()
     assert "Running <i>ten</i> minutes late" in phone_page.inner_text("[data-messages]")
+    check_accessibility(phone_page)
+    check_accessibility(page)  # the message form open
 
     # The client closes the page: the dot turns red. Coming back rings again.
     phone_page.goto("about:blank")

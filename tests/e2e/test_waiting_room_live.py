@@ -9,7 +9,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.e2e.conftest import log_in, record_announcements, wait_until
+from tests.e2e.accessibility import assert_every_page_checked, watch_visits
+from tests.e2e.conftest import check_accessibility, log_in, record_announcements, wait_until
 from tests.processes import uvicorn_server
 
 BELLS = "window.bells = []; document.addEventListener('waitingroom:bell', (e) => window.bells.push(e.detail))"
@@ -33,11 +34,13 @@ def test_the_live_waiting_room_across_two_server_processes(browser, app_url, age
     client_page = browser.new_page(base_url=app_url)
     for page in (agent_page, client_page):
         page.set_default_timeout(10_000)
+        watch_visits(page, app_url)
     client_page.route("https://video.test/**", lambda route: route.fulfill(body="<h1>video room</h1>"))
 
     log_in(agent_page, agent.email, password)
     agent_page.goto("/waiting-room/")
     agent_page.locator("[data-waiting-room][data-live=open]").wait_for()
+    check_accessibility(agent_page)
     agent_page.evaluate(BELLS)
     record_announcements(agent_page)
     waiting = f"[data-participant='{participant.pk}'].person--waiting"
@@ -47,6 +50,7 @@ def test_the_live_waiting_room_across_two_server_processes(browser, app_url, age
 
     client_page.goto(f"/join/{participant.token}/")
     client_page.locator("[data-join][data-live=open]").wait_for()
+    check_accessibility(client_page)
     agent_page.locator(waiting).wait_for()
     wait_until(agent_page, "window.bells.length === 1")
     assert agent_page.evaluate("document.activeElement === window.focusedBefore && window.focusedBefore.isConnected")
@@ -76,3 +80,5 @@ def test_the_live_waiting_room_across_two_server_processes(browser, app_url, age
     assert "host-key" not in client_page.url
     agent_page.close()
     client_page.close()
+    for page in (agent_page, client_page):
+        assert_every_page_checked(page)
