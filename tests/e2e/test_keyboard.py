@@ -6,7 +6,8 @@ import re
 import pytest
 
 from scheduling.models import Appointment
-from tests.e2e.conftest import log_in
+from tests.e2e.accessibility import assert_every_page_checked, watch_visits
+from tests.e2e.conftest import check_accessibility, log_in, watch_policy
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -31,8 +32,12 @@ def keyboard_page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    refused = watch_policy(page)
+    watch_visits(page, live_server.url)
     yield page
     context.close()
+    assert refused == []
+    assert_every_page_checked(page)
 
 
 def type_into(page, selector: str, text: str) -> None:
@@ -43,15 +48,18 @@ def type_into(page, selector: str, text: str) -> None:
 def test_an_assistant_books_a_consult_by_keyboard_alone(keyboard_page, assistant, agent, password, tomorrow_at):
     page = keyboard_page
     page.goto("/accounts/login/")
+    check_accessibility(page)
     type_into(page, "input[name=username]", assistant.email)
     type_into(page, "input[name=password]", password)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    check_accessibility(page)
 
     # From the overview to the form: the "New consult" link, by Tab and Enter.
     tab_to(page, "a[href$='/consults/new/']")
     page.keyboard.press("Enter")
     page.wait_for_url("**/consults/new/")
+    check_accessibility(page)
     day = tomorrow_at(0)
     type_into(page, "#id_date", day.strftime("%m%d%Y"))
     type_into(page, "#id_start_time", "1000AM")
@@ -65,6 +73,7 @@ def test_an_assistant_books_a_consult_by_keyboard_alone(keyboard_page, assistant
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-error-summary]")
     assert focused(page) == "error-summary"
+    check_accessibility(page)  # the summary and the fields marked invalid
     links = page.locator("[data-error-summary] a")
     assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
         "#id_subject",
@@ -83,6 +92,7 @@ def test_an_assistant_books_a_consult_by_keyboard_alone(keyboard_page, assistant
     tab_to(page, "button[name=save]")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/consults/[0-9a-f-]+/$"))
+    check_accessibility(page)
 
     appointment = Appointment.objects.get()
     assert (appointment.subject, appointment.agent, appointment.start) == ("Intake", agent, tomorrow_at(10))
@@ -102,6 +112,7 @@ def test_a_filter_chosen_by_keyboard_waits_for_the_button(keyboard_page, assista
     tab_to(page, ".filters button")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/?team=&agent={agent.pk}")
+    check_accessibility(page)
     # With the mouse a choice applies at once.
     page.select_option("select[name=agent]", "")
     page.wait_for_url("**/?team=&agent=")

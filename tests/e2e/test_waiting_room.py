@@ -91,6 +91,8 @@ def test_an_arrival_is_counted_in_the_title_shown_in_a_banner_and_said_once(page
     banner = page.locator("[data-arrivals]")
     assert banner.is_visible()
     assert "1 client is waiting" in banner.inner_text() and "Jan Peters" in banner.inner_text()
+    check_accessibility(page)  # the banner and the title with the client waiting
+    check_accessibility(phone_page)
     start = consult.start.astimezone(consult.organisation.tzinfo).strftime("%H:%M")
     wait_until(page, "window.said.length === 1")
     assert page.evaluate("window.said") == [f"Jan Peters is waiting for Intake at {start}."]
@@ -109,11 +111,13 @@ def test_an_arrival_is_counted_in_the_title_shown_in_a_banner_and_said_once(page
 def test_the_sound_button_says_what_it_does_and_shows_its_state(page, agent, password, consult):
     log_in(page, agent.email, password)
     page.goto("/waiting-room/")
+    check_accessibility(page)
     toggle = page.locator("[data-sound-toggle]")
     assert toggle.get_attribute("aria-pressed") == "false" and toggle.inner_text() == "Turn sound on"
     toggle.focus()
     page.keyboard.press("Enter")
     assert toggle.get_attribute("aria-pressed") == "true" and toggle.inner_text() == "Turn sound off"
+    check_accessibility(page)
     page.reload()  # the choice is remembered
     assert toggle.get_attribute("aria-pressed") == "true" and toggle.inner_text() == "Turn sound off"
     toggle.click()
@@ -132,10 +136,12 @@ def test_the_clients_page_says_a_message_and_the_camera_result_once(page, phone_
     phone_page.click("[data-start-check]")
     wait_until(phone_page, "window.said.length === 1")
     assert phone_page.evaluate("window.said[0]").startswith("Camera and microphone work.")
+    check_accessibility(phone_page)
 
     log_in(page, agent.email, password)
     page.goto("/waiting-room/")
     page.click("details.balloon summary")
+    check_accessibility(page)
     page.fill("details.balloon input[name=text]", "Two minutes, please")
     page.click("details.balloon button[type=submit]")
     wait_until(phone_page, "window.said.length === 2")
@@ -168,6 +174,7 @@ def test_the_keyboard_stays_on_let_in_when_another_client_knocks(
     start = two_clients.start.astimezone(two_clients.organisation.tzinfo).strftime("%H:%M")
     assert page.evaluate("window.said[1]") == f"Piet Late is knocking: Intake at {start}."
     assert page.title().startswith("(2) Waiting room")
+    check_accessibility(page)  # two knocking, each with a Let in button
     assert "2 clients are waiting" in page.inner_text("[data-arrivals]")
 
     # Letting Jan in takes his button away; the keyboard stays in the same consult.
