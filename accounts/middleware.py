@@ -48,7 +48,7 @@ def login_username(request: HttpRequest, credentials: dict | None) -> str | None
 
 # Pages a user between password and second step may open: the step itself, leaving, and what any visitor
 # may open (clients' join links, webhooks, static files, the language switch).
-_SECOND_STEP_OPEN = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/media/", "/i18n/", "/join/", "/hooks/")
+_SECOND_STEP_OPEN = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/media/", "/i18n/", "/join/", "/j/", "/hooks/")
 
 
 class SecondStepMiddleware:

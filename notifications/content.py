@@ -47,6 +47,8 @@ class Content:
     # A series message lists the sessions it is about: (date, time, the recipient's link for it or "").
     sessions: list[tuple[str, str, str]] = field(default_factory=list)
     sessions_label: str = ""
+    # The link as an SMS carries it: shorter, to the same page.
+    sms_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,10 @@ def build_content(notification: Notification) -> Content:
         )
         if isinstance(recipient, Participant):
             link, link_label = recipient.join_url, _("Open the waiting room")
+            sms_link = recipient.short_join_url
         else:
             link, link_label = agenda_url(appointment), _("Open your agenda")
+            sms_link = link
         sessions = []
         if notification.purpose in SERIES_PURPOSES:
             with_links = notification.purpose != Purpose.SERIES_CANCELLATION
@@ -211,5 +215,6 @@ def build_content(notification: Notification) -> Content:
             link_works=takes_place,
             sessions=sessions,
             sessions_label=sessions_label(notification.purpose),
+            sms_link=sms_link,
             **values,
         )

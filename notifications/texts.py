@@ -1,11 +1,14 @@
-"""SMS texts: short, in the participant's language, in GSM-7 where possible so one message is one segment."""
+"""SMS texts: short, in the participant's language, in GSM-7 so that one message is one segment of 160
+characters; a single character outside it (a curly quote, the "ë" of "Zoë") would make the whole message
+UCS-2, 70 characters a segment."""
 
 import math
+import unicodedata
 
 from django.utils import translation
 
 from .content import Content
-from .wording import sms_body
+from .wording import sms_bodies
 
 # GSM 03.38 basic set, and the extension set whose characters take two septets.
 GSM7_BASIC = set(
@@ -35,8 +38,18 @@ _PLAIN = str.maketrans(
 SINGLE_SEGMENT = 160
 
 
+def _without_accent(char: str) -> str:
+    """The character as GSM-7 can carry it: itself, or its letter without the accent (ë → e, ç → c)."""
+    if char in GSM7_BASIC or char in GSM7_EXTENDED:
+        return char
+    bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    return bare if bare and is_gsm7(bare) else char
+
+
 def plain(text: str) -> str:
-    return text.translate(_PLAIN)
+    """The text in GSM-7 where it can be: plain quotes and dashes, letters without an accent GSM-7 lacks.
+    What has no such form (an emoji, Greek lower case) stays, and the message is UCS-2."""
+    return "".join(_without_accent(char) for char in text.translate(_PLAIN))
 
 
 def is_gsm7(text: str) -> bool:
@@ -53,16 +66,17 @@ def segments(text: str) -> int:
 
 
 def render_sms(content: Content) -> str:
+    """The organisation's name, then the text: the fullest text among those that cost the fewest segments."""
     values = {
         "agent": content.agent_name,
         "date": content.date_short,
         "time": content.time,
-        "link": content.link,
+        "link": content.sms_link,
         "count": len(content.sessions),
     }
     with translation.override(content.language):
-        body = sms_body(content.purpose) % values
-    body = plain(body)
-    # The sender's name helps the client trust the link; it goes only when it costs no extra segment.
-    signed = plain(f"{content.organisation.display_sender}: {body}")
-    return signed if segments(signed) <= segments(body) else body
+        bodies = [body % values for body in sms_bodies(content.purpose)]
+    # The sender's name on every SMS: a link from an unknown number is what clients learn to distrust.
+    signed = [plain(f"{content.organisation.display_sender}: {body}") for body in bodies]
+    fewest = min(segments(text) for text in signed)
+    return next(text for text in signed if segments(text) == fewest)

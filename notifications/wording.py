@@ -145,24 +145,39 @@ def sessions_label(purpose: str) -> str:
     return str(label) if label is not None else ""
 
 
-# An SMS's text by purpose (SMS go to participants only); date is the short date, link the participant's.
-SMS_BODIES: dict[str, Promise] = {
-    Purpose.INVITATION: _("Video consult with %(agent)s on %(date)s at %(time)s. Your link: %(link)s"),
-    Purpose.UPDATE: _("Your video consult has changed: %(date)s at %(time)s with %(agent)s. Link: %(link)s"),
-    Purpose.REMINDER: _("Reminder: video consult with %(agent)s on %(date)s at %(time)s. Link: %(link)s"),
-    Purpose.CANCELLATION: _("Your video consult on %(date)s at %(time)s has been cancelled."),
-    Purpose.SERIES: _(
-        "%(count)d video consults with %(agent)s, the first on %(date)s at %(time)s. Link: %(link)s "
-        "You get a reminder with the link before each."
+# An SMS's text by purpose (SMS go to participants only); date is the short date, link the participant's
+# short link. The sender's name goes before it. Where a purpose has two texts, the second leaves the agent's
+# name out: it is sent when only that keeps the message in one segment (a long sender or agent name).
+SMS_BODIES: dict[str, tuple[Promise, ...]] = {
+    Purpose.INVITATION: (
+        _("Video consult with %(agent)s on %(date)s at %(time)s. Your link: %(link)s"),
+        _("Video consult on %(date)s at %(time)s. Your link: %(link)s"),
     ),
-    Purpose.SERIES_UPDATE: _(
-        "Your video consults with %(agent)s have changed from %(date)s; the next is at %(time)s. "
-        "Link: %(link)s You get a reminder with the link before each."
+    Purpose.UPDATE: (
+        _("Your video consult has changed: %(date)s at %(time)s with %(agent)s. Link: %(link)s"),
+        _("Your video consult has changed: %(date)s at %(time)s. Link: %(link)s"),
     ),
-    Purpose.SERIES_CANCELLATION: _("%(count)d video consults with %(agent)s from %(date)s have been cancelled."),
+    Purpose.REMINDER: (
+        _("Reminder: video consult with %(agent)s on %(date)s at %(time)s. Link: %(link)s"),
+        _("Reminder: video consult on %(date)s at %(time)s. Link: %(link)s"),
+    ),
+    Purpose.CANCELLATION: (_("Your video consult on %(date)s at %(time)s has been cancelled."),),
+    Purpose.SERIES: (
+        _(
+            "%(count)d video consults with %(agent)s, the first on %(date)s at %(time)s. Link: %(link)s "
+            "You get a reminder with the link before each."
+        ),
+    ),
+    Purpose.SERIES_UPDATE: (
+        _(
+            "Your video consults with %(agent)s have changed from %(date)s; the next is at %(time)s. "
+            "Link: %(link)s You get a reminder with the link before each."
+        ),
+    ),
+    Purpose.SERIES_CANCELLATION: (_("%(count)d video consults with %(agent)s from %(date)s have been cancelled."),),
 }
 
 
-def sms_body(purpose: str) -> str:
-    """The SMS text for this purpose in the active language, its values still to be filled in."""
-    return str(SMS_BODIES[purpose])
+def sms_bodies(purpose: str) -> list[str]:
+    """The SMS texts for this purpose in the active language, the fullest first, values still to be filled in."""
+    return [str(body) for body in SMS_BODIES[purpose]]

@@ -52,6 +52,8 @@ ACCESS = {
     "notifications:twilio-status": ("post", [X, X, X, X, X]),
     "notifications:twilio-inbound": ("post", [X, X, X, X, X]),
     "waitingroom:join": ("get", [OK, OK, OK, OK, OK]),
+    # The SMS's short link leads on to the join page.
+    "waitingroom:short-join": ("get", [R, R, R, R, R]),
     "waitingroom:presence": ("post", [OK, OK, OK, OK, OK]),
     "waitingroom:leave": ("post", [OK, OK, OK, OK, OK]),
     "waitingroom:client-events": ("get", [U, U, U, U, U]),
@@ -89,6 +91,7 @@ ACCESS = {
 
 PUBLIC_BY_TOKEN = {
     "waitingroom:join",
+    "waitingroom:short-join",
     "waitingroom:presence",
     "waitingroom:leave",
     "waitingroom:client-events",

@@ -6,6 +6,8 @@ app_name = "waitingroom"
 
 urlpatterns = [
     path("join/<str:token>/", views.join, name="join"),
+    # The link in an SMS, short enough for one segment; no trailing slash, every character counts.
+    path("j/<str:token>", views.short_join, name="short-join"),
     path("join/<str:token>/presence/", views.presence, name="presence"),
     path("join/<str:token>/leave/", views.leave, name="leave"),
     path("join/<str:token>/events/", streams.client_events, name="client-events"),

@@ -80,6 +80,12 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     return _public(response)
 
 
+@require_GET
+def short_join(request: HttpRequest, token: str) -> HttpResponse:
+    """The SMS's short link: on to the join page, which checks the token (and counts misses) as always."""
+    return _public(redirect("waitingroom:join", token=token))
+
+
 @csrf_exempt  # the token in the URL is the credential; no cookie is involved
 @require_POST
 def presence(request: HttpRequest, token: str) -> HttpResponse:

@@ -26,7 +26,7 @@ def test_twilio_gets_the_fields_and_basic_auth_it_expects(twilio, settings, book
     assert form["To"] == "+31612345678"
     assert form["From"] == "+3197010000000"
     assert form["StatusCallback"] == "https://consult.example.nl" + reverse("notifications:twilio-status")
-    assert appointment.participants.get().join_url in form["Body"]
+    assert appointment.participants.get().short_join_url in form["Body"]
     assert 0 < int(form["ValidityPeriod"]) <= 36000
     row = Notification.objects.get(channel="sms")
     assert (row.status, row.provider_message_id) == (DeliveryStatus.SENT, "SM" + "1".zfill(32))

@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from notifications.models import Purpose
-from notifications.wording import WORDING, Audience, sessions_label, sms_body, wording
+from notifications.wording import WORDING, Audience, sessions_label, sms_bodies, wording
 
 VALUES = {
     "agent": "Dr. Anne de Vries",
@@ -93,6 +93,6 @@ def test_every_purpose_has_an_sms_text_in_dutch_and_english(purpose):
     texts = {}
     for language in ("nl", "en"):
         with translation.override(language):
-            texts[language] = sms_body(purpose) % values
-        assert "%(" not in texts[language]
-    assert texts["nl"] != texts["en"]
+            texts[language] = [body % values for body in sms_bodies(purpose)]
+        assert texts[language] and all("%(" not in text for text in texts[language])
+    assert all(nl != en for nl, en in zip(texts["nl"], texts["en"], strict=True))

@@ -72,4 +72,24 @@ def test_removed_participants_link_stops_working(client, participant):
 
 def test_join_url_carries_the_unguessable_token(participant, settings):
     assert participant.join_url == f"{settings.SITE_URL}/join/{participant.token}/"
-    assert len(participant.token) >= 43  # 256 random bits, URL-safe base64
+    assert len(participant.token) >= 22  # 128 random bits, URL-safe base64
+
+
+def test_the_short_link_of_an_sms_leads_to_the_join_page(client, participant, settings):
+    assert participant.short_join_url == f"{settings.SITE_URL}/j/{participant.token}"
+    response = client.get(f"/j/{participant.token}", follow=True)
+    assert response.redirect_chain == [(join_url(participant), 302)]
+    assert "Welcome, Jan Peters" in response.content.decode()
+
+
+def test_links_already_sent_keep_working_whatever_their_token_length(client, participant):
+    # Tokens of earlier bookings are 43 characters (256 bits); they open the page by either path.
+    participant.token = "Fr3Qxz2zQ5uGG1xl2BAfqgBaiVRo_CknWpj1Eg4v4o8"
+    participant.save()
+    assert client.get(f"/join/{participant.token}/").status_code == 200
+    assert client.get(f"/j/{participant.token}", follow=True).status_code == 200
+
+
+def test_an_unknown_short_link_ends_on_the_friendly_404(client, db):
+    response = client.get("/j/not-a-real-token", follow=True)
+    assert response.status_code == 404 and b"Page not found" in response.content
