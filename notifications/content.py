@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 from accounts.models import Organisation
 from scheduling.models import Appointment, Participant
 
+from .letter import inner_text
 from .models import SERIES_PURPOSES, Notification, Purpose
 from .placeholders import fill_placeholders
 from .wording import Audience, sessions_label, wording
@@ -35,10 +36,11 @@ class Content:
     link: str
     link_label: str
     headline: str
+    # The standard opening sentence of this kind of message; the organisation's text replaces it.
     intro: str
     # The admin's own invitation text, filled in; only in invitations to participants.
     custom_text: str
-    # The assistant's message from the booking form; participants see it in invitations and changes.
+    # The assistant's message from the booking form; participants see it first in invitations and changes.
     message: str
     participants: list[str]
     logo_url: str
@@ -49,6 +51,11 @@ class Content:
     sessions_label: str = ""
     # The link as an SMS carries it: shorter, to the same page.
     sms_link: str = ""
+
+    @property
+    def introduction(self) -> str:
+        """What introduces the practical part: the organisation's own text, or else the standard one."""
+        return self.custom_text or self.intro
 
 
 @dataclass(frozen=True)
@@ -186,9 +193,11 @@ def build_content(notification: Notification) -> Content:
         if notification.purpose in (Purpose.INVITATION, Purpose.SERIES) and not for_agent:
             template = organisation.invitation_text(language)
             if template:
-                custom_text = fill_placeholders(
-                    template,
-                    {"client_name": recipient_name, "agent_name": agent_name, "link": link, **values},
+                custom_text = inner_text(
+                    fill_placeholders(
+                        template,
+                        {"client_name": recipient_name, "agent_name": agent_name, "link": link, **values},
+                    )
                 )
         show_message = not for_agent and notification.purpose in (
             Purpose.INVITATION,
@@ -209,7 +218,7 @@ def build_content(notification: Notification) -> Content:
             headline=headline,
             intro=intro,
             custom_text=custom_text,
-            message=appointment.message if show_message else "",
+            message=inner_text(appointment.message) if show_message else "",
             participants=[p.name for p in appointment.participants.active()] if for_agent else [],
             logo_url=f"{settings.SITE_URL}{organisation.logo.url}" if organisation.logo else "",
             link_works=takes_place,

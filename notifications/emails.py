@@ -37,7 +37,7 @@ def _invite(notification: Notification, content: Content, now: datetime) -> Invi
         return _series_cancel(notification, content, now)
     method = CANCEL if notification.purpose == Purpose.CANCELLATION else REQUEST
     with translation.override(content.language):
-        description = "\n\n".join(part for part in (content.intro, content.message, content.link) if part)
+        description = "\n\n".join(part for part in (content.message, content.introduction, content.link) if part)
     return build_invite(
         appointment=notification.appointment, method=method, texts=_texts(notification, content, description), now=now
     )
@@ -64,7 +64,7 @@ def _summary(content: Content, agent_name: str = "") -> str:
 def _series_description(content: Content) -> str:
     with translation.override(content.language):
         lines = [f"{date} {time} {link}".strip() for date, time, link in content.sessions]
-        return "\n\n".join(part for part in (content.intro, content.message, "\n".join(lines)) if part)
+        return "\n\n".join(part for part in (content.message, content.introduction, "\n".join(lines)) if part)
 
 
 def _series(notification: Notification) -> Series:

@@ -170,7 +170,7 @@ def test_saving_without_changes_sends_nothing(smtp, book, edit):
 
 def test_invitation_text_fills_placeholders_but_runs_no_template_code(smtp, book, organisation):
     organisation.invitation_text_en = (
-        "Hello {client_name}, {agent_name} expects you on {date} at {time}: {link} {{ 7|add:1 }} {% now 'Y' %} {nope}"
+        "For {client_name}: {agent_name} expects you on {date} at {time}: {link} {{ 7|add:1 }} {% now 'Y' %} {nope}"
     )
     organisation.save()
     appointment = book(email_participant(name="<b>Chris</b> & co"))
@@ -179,7 +179,7 @@ def test_invitation_text_fills_placeholders_but_runs_no_template_code(smtp, book
     html = _parts(mail)["text/html"].get_content()
     link = appointment.participants.get().join_url
 
-    assert "Hello <b>Chris</b> & co, Dr. Alex Agent expects you on" in text
+    assert "For <b>Chris</b> & co: Dr. Alex Agent expects you on" in text
     assert f"{link} {{{{ 7|add:1 }}}} {{% now 'Y' %}} {{nope}}" in text
     assert "&lt;b&gt;Chris&lt;/b&gt; &amp; co" in html and "<b>Chris</b>" not in html
 
