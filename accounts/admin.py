@@ -22,7 +22,10 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "time_zone", "default_language"]}),
         (_("Branding"), {"fields": ["logo", "primary_colour", "colour_preview", "sender_name"]}),
-        (_("Invitations"), {"fields": ["default_message", "invitation_text_nl", "invitation_text_en"]}),
+        (
+            _("Invitations"),
+            {"fields": ["default_message_nl", "default_message_en", "invitation_text_nl", "invitation_text_en"]},
+        ),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
         (_("Security and privacy"), {"fields": ["require_mfa", "retention_days"]}),
     ]

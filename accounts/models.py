@@ -15,6 +15,11 @@ from .colours import COLOUR_PATTERN, BrandColours, brand_colours, is_colour
 from .validators import validate_one_line
 
 
+def same_text(text: str) -> str:
+    """A text as two are compared: a browser sends a textarea with CRLF and may drop trailing spaces."""
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
 class Language(models.TextChoices):
     DUTCH = "nl", _("Dutch")
     ENGLISH = "en", _("English")
@@ -50,20 +55,38 @@ class Organisation(models.Model):
         validators=[validate_one_line],
         help_text=_("Shown as the sender of emails and SMS."),
     )
-    default_message = models.TextField(
-        _("default invitation message"),
+    default_message_nl = models.TextField(
+        _("default message (Dutch)"),
         blank=True,
-        help_text=_("Pre-filled in the message field of every new booking."),
+        help_text=_(
+            "Pre-filled in the message field of a new booking. Left as it is, Dutch-speaking participants "
+            "receive this text and English-speaking ones the English default. No greeting or closing: the "
+            "message adds them."
+        ),
+    )
+    default_message_en = models.TextField(
+        _("default message (English)"),
+        blank=True,
+        help_text=_(
+            "What English-speaking participants receive when the assistant leaves the default message as it "
+            "is; empty sends them no message then."
+        ),
     )
     invitation_text_nl = models.TextField(
         _("invitation text (Dutch)"),
         blank=True,
-        help_text=_("Opens the invitation email to Dutch-speaking participants; empty uses the standard text."),
+        help_text=_(
+            "Replaces the standard introduction of the invitation to Dutch-speaking participants; empty uses "
+            "the standard text. No greeting or closing: the message adds them."
+        ),
     )
     invitation_text_en = models.TextField(
         _("invitation text (English)"),
         blank=True,
-        help_text=_("Opens the invitation email to English-speaking participants; empty uses the standard text."),
+        help_text=_(
+            "Replaces the standard introduction of the invitation to English-speaking participants; empty uses "
+            "the standard text. No greeting or closing: the message adds them."
+        ),
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
@@ -122,6 +145,19 @@ class Organisation(models.Model):
 
     def invitation_text(self, language: str) -> str:
         return self.invitation_text_en if language == Language.ENGLISH else self.invitation_text_nl
+
+    def default_message_for(self, language: str) -> str:
+        return self.default_message_en if language == Language.ENGLISH else self.default_message_nl
+
+    @property
+    def default_messages(self) -> dict[str, str]:
+        """The default message per language code, for each language that has one."""
+        texts = {code: self.default_message_for(code) for code in Language.values}
+        return {code: text for code, text in texts.items() if text.strip()}
+
+    def is_default_message(self, text: str) -> bool:
+        """Whether a booking's message is one of the default messages, left as pre-filled."""
+        return same_text(text) in {same_text(default) for default in self.default_messages.values()}
 
 
 class Team(models.Model):

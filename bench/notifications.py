@@ -59,7 +59,7 @@ def build_consult():
     from accounts.models import Organisation, Team, User
     from scheduling.models import Appointment, Participant
 
-    org = Organisation.objects.create(name="Bench practice", default_message="Welcome")
+    org = Organisation.objects.create(name="Bench practice", default_message_nl="Welcome")
     team = Team.objects.create(organisation=org, name="Team")
     agent = User.objects.create_user(email="agent@bench.example", full_name="Agent", organisation=org)
     # In the future: a reminder for a consult that has started is not sent (too_late).

@@ -45,7 +45,7 @@ DAYS = 365  # half a year back, half a year ahead
 def build_organisation():
     from accounts.models import Membership, Organisation, Role, Team, User
 
-    org = Organisation.objects.create(name="Bench practice", default_message="Welcome")
+    org = Organisation.objects.create(name="Bench practice", default_message_nl="Welcome")
     teams = [Team.objects.create(organisation=org, name=f"Team {i}") for i in range(TEAMS)]
     agents = []
     for i in range(AGENTS):

@@ -40,7 +40,8 @@ class Content:
     intro: str
     # The admin's own invitation text, filled in; only in invitations to participants.
     custom_text: str
-    # The assistant's message from the booking form; participants see it first in invitations and changes.
+    # The assistant's message from the booking form, in the recipient's language when it is the
+    # organisation's default; participants see it first in invitations and changes.
     message: str
     participants: list[str]
     logo_url: str
@@ -218,7 +219,7 @@ def build_content(notification: Notification) -> Content:
             headline=headline,
             intro=intro,
             custom_text=custom_text,
-            message=inner_text(appointment.message) if show_message else "",
+            message=inner_text(appointment.message_for(language)) if show_message else "",
             participants=[p.name for p in appointment.participants.active()] if for_agent else [],
             logo_url=f"{settings.SITE_URL}{organisation.logo.url}" if organisation.logo else "",
             link_works=takes_place,

@@ -29,4 +29,4 @@ def remove_participants(*, participant_ids: Collection[int], now: datetime) -> N
 
 def erase_invitation_texts(*, appointments: QuerySet[Appointment]) -> None:
     """The invitation's own words may say something about the client."""
-    appointments.exclude(message="").update(message="")
+    appointments.exclude(message="", uses_default_message=False).update(message="", uses_default_message=False)

@@ -50,7 +50,10 @@ class AppointmentForm(forms.Form):
         label=_("Message"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Sent to the participants with the link."),
+        help_text=_(
+            "Opens the invitation. Left as pre-filled, each participant receives the organisation's default "
+            "message in their own language; a message you type goes to everyone as typed."
+        ),
     )
     # Shown only once the agent turns out to be busy at that time.
     confirm_conflicts = forms.BooleanField(label=_("Book anyway, despite the overlap"), required=False)
@@ -101,9 +104,18 @@ class AppointmentForm(forms.Form):
             "team": appointment.team_id,
             "agent": appointment.agent_id,
             "subject": appointment.subject,
-            "message": appointment.message,
+            "message": _shown_message(appointment),
             "sequence": appointment.sequence,
         }
+
+
+def _shown_message(appointment: Appointment) -> str:
+    """The message as the form shows it: a default left as it was is the organisation's default as it is
+    now, so that saving the form unchanged keeps it the default in each participant's language."""
+    if appointment.uses_default_message:
+        organisation = appointment.organisation
+        return organisation.default_message_for(organisation.default_language) or appointment.message
+    return appointment.message
 
 
 WEEKDAY_CHOICES = [

@@ -94,6 +94,9 @@ class Appointment(models.Model):
     end = models.DateTimeField(_("end"))
     subject = models.CharField(_("subject"), max_length=200)
     message = models.TextField(_("message"), max_length=2000)
+    # The assistant left the organisation's default message as it was: each participant then receives the
+    # default in their own language instead of the text above.
+    uses_default_message = models.BooleanField(_("organisation's default message"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     # One UID for the consult's whole life, so calendars update the event instead of adding one.
     calendar_uid = models.CharField(_("calendar UID"), max_length=255, unique=True, default=new_calendar_uid)
@@ -145,6 +148,12 @@ class Appointment(models.Model):
     @property
     def link_expires_at(self) -> datetime:
         return link_expiry(self.start, self.end)
+
+    def message_for(self, language: str) -> str:
+        """The message a participant who reads this language receives."""
+        if self.uses_default_message:
+            return self.organisation.default_message_for(language)
+        return self.message
 
     @property
     def is_cancelled(self) -> bool:

@@ -176,6 +176,7 @@ def book_series(
         time_zone=organisation.time_zone,
         first_start=start,
     )
+    uses_default_message = organisation.is_default_message(message)
     appointments = Appointment.objects.bulk_create(
         Appointment(
             organisation=organisation,
@@ -186,6 +187,7 @@ def book_series(
             end=occurrence + duration,
             subject=one_line(subject),
             message=message.strip(),
+            uses_default_message=uses_default_message,
             series=series,
             recurrence_id=occurrence,
         )
@@ -297,9 +299,11 @@ def update_sessions(
         raise StaleAppointmentError()
     previous_agent = targets[0].agent
     before = {target.pk: ConsultDetails.of(target) for target in targets}
+    uses_default_message = appointment.organisation.is_default_message(message)
     for target in targets:
         target.team, target.agent, target.start = team, agent, moved[target.pk]
         target.end, target.subject, target.message = moved[target.pk] + duration, one_line(subject), message.strip()
+        target.uses_default_message = uses_default_message
     positions = {p.pk: p.position for p in appointment.participants.active()}
     changes = []
     for target in targets:
@@ -318,9 +322,8 @@ def update_sessions(
     for target in targets:
         target.sequence += 1
         target.updated_at = now
-    Appointment.objects.bulk_update(
-        targets, ["team", "agent", "start", "end", "subject", "message", "sequence", "updated_at"]
-    )
+    fields = ["team", "agent", "start", "end", "subject", "message", "uses_default_message", "sequence", "updated_at"]
+    Appointment.objects.bulk_update(targets, fields)
     bump_series(appointment)
     effects.sessions_changed(actor=changed_by, changes=changes, previous_agent=previous_agent)
     return targets

@@ -60,6 +60,7 @@ def book_appointment(
         end=end,
         subject=one_line(subject),
         message=message.strip(),
+        uses_default_message=team.organisation.is_default_message(message),
     )
     created = Participant.objects.bulk_create([new_participant(appointment, row, i) for i, row in enumerate(cleaned)])
     effects.consult_booked(actor=booked_by, appointment=appointment, participants=created)
@@ -106,6 +107,7 @@ def update_appointment(
         end=end,
         subject=one_line(subject),
         message=message.strip(),
+        uses_default_message=appointment.organisation.is_default_message(message),
         sequence=F("sequence") + 1,
         updated_at=timezone.now(),
     )

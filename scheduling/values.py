@@ -29,6 +29,7 @@ class ConsultDetails:
     end: datetime
     subject: str
     message: str
+    uses_default_message: bool
 
     @classmethod
     def of(cls, appointment: Appointment) -> "ConsultDetails":
@@ -39,6 +40,7 @@ class ConsultDetails:
             end=appointment.end,
             subject=appointment.subject,
             message=appointment.message,
+            uses_default_message=appointment.uses_default_message,
         )
 
 
@@ -107,7 +109,11 @@ class ConsultChange:
                 ("agent", self.agent_changed),
                 ("time", self.time_changed),
                 ("subject", self.before.subject != self.after.subject),
-                ("message", self.before.message != self.after.message),
+                (
+                    "message",
+                    (self.before.message, self.before.uses_default_message)
+                    != (self.after.message, self.after.uses_default_message),
+                ),
             )
             if changed
         ]

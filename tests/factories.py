@@ -16,7 +16,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
         model = Organisation
 
     name = factory.Sequence(lambda n: f"Practice {n}")
-    default_message = "Welcome to your video consult."
+    default_message_nl = "Welkom bij uw videoconsult."
+    default_message_en = "Welcome to your video consult."
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -16,7 +16,7 @@ from accounts.selectors import agents_by_team, bookable_teams
 from notifications.selectors import messages_for_appointment
 from videoproviders.selectors import agent_video_problem, live_room, room_events
 
-from .. import changes, rules, series, services
+from .. import changes, message_preview, rules, series, services
 from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
 from ..selectors import Conflict, can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
@@ -66,7 +66,11 @@ class BookingForms:
     def _initial(self, teams: list) -> dict:
         if self.appointment is not None:
             return AppointmentForm.initial_for(self.appointment)
-        initial = {"message": self.organisation.default_message, "date": timezone.localdate()}
+        organisation = self.organisation
+        initial = {
+            "message": organisation.default_message_for(organisation.default_language),
+            "date": timezone.localdate(),
+        }
         if len(teams) == 1:
             initial["team"] = teams[0].pk
         return initial
@@ -131,7 +135,13 @@ class BookingForms:
     def context(self, **extra) -> dict:
         # The sequence travels with the form so that a save based on an outdated view is caught.
         sequence = self.form.data.get("sequence") if self.form.is_bound else self.form.initial.get("sequence")
+        message = self.form["message"].value() or ""
+        for row in self.participants.forms:
+            row.receives = message_preview.receives(
+                organisation=self.organisation, message=message, language=row["language"].value()
+            )
         return {
+            "message_preview": message_preview.preview_texts(self.organisation),
             "sequence_value": sequence,
             "form": self.form,
             "participants": self.participants,

@@ -80,6 +80,44 @@ function bookingForm() {
   });
   renumber();
   repeatFields(form);
+  messageNotes(form, list);
+}
+
+// Under each participant, which message they receive: the default in their own language while the message
+// is a default left as it was, else the message as typed. The same rule as the server's
+// (scheduling/message_preview.py), with its sentences from the page.
+function messageNotes(form, list) {
+  const source = document.getElementById("message-preview");
+  const message = form.querySelector("textarea[name='message']");
+  if (!source || !message) return;
+  const texts = JSON.parse(source.textContent);
+  const same = (text) => text.replace(/\r\n/g, "\n").trim().split("\n").map((line) => line.trimEnd()).join("\n");
+  const defaults = Object.values(texts.defaults).map(same);
+  function quoted(text) {
+    const flat = text.split(/\s+/).filter(Boolean).join(" ");
+    return flat.length > texts.quoted ? `${flat.slice(0, texts.quoted - 1)}…` : flat;
+  }
+  function note(language) {
+    const typed = same(message.value);
+    if (!typed || !defaults.includes(typed)) return texts.typed;
+    const text = texts.defaults[language];
+    if (!text) return texts.nothing[language] || "";
+    return `${texts.default[language]} “${quoted(text)}”`;
+  }
+  function refresh() {
+    list.querySelectorAll("[data-participant]").forEach((row) => {
+      const language = row.querySelector("select[name$='-language']");
+      const target = row.querySelector("[data-receives]");
+      if (!language || !target) return;
+      const text = note(language.value);
+      if (target.textContent !== text) target.textContent = text;
+    });
+  }
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  // A row added by "Add participant" gets its note at once.
+  new MutationObserver(refresh).observe(list, { childList: true });
+  refresh();
 }
 
 // "Recurring appointment": show the pattern's fields when ticked, and keep the list of dates up to date.

@@ -13,7 +13,7 @@ def test_form_is_prefilled_with_default_message_and_only_team(assistant_client, 
     response = assistant_client.get(URL)
     assert response.status_code == 200
     form = response.context["form"]
-    assert form["message"].value() == organisation.default_message
+    assert form["message"].value() == organisation.default_message_nl  # the organisation's language
     assert form["team"].value() == team.pk
     assert form.team_agents == [(team, [agent])]
     assert b"Send invitation" in response.content

@@ -50,10 +50,14 @@ class Command(BaseCommand):
                 "primary_colour": "#1f6f78",
                 "contact_email": "info@example.com",
                 "contact_phone": "020 123 4567",
-                "default_message": (
-                    "Beste cliënt,\n\nU bent uitgenodigd voor een videoconsult. Open op het afgesproken tijdstip de "
-                    "link in deze uitnodiging; u hoeft niets te installeren.\n\nMet vriendelijke groet,\n"
-                    + ORGANISATION
+                # No greeting or closing: every message adds its own, once.
+                "default_message_nl": (
+                    "Fijn dat u kunt komen. Zoek een rustige plek en houd uw verzekeringspas bij de hand; u hoeft "
+                    "niets te installeren."
+                ),
+                "default_message_en": (
+                    "We look forward to seeing you. Find a quiet spot and keep your insurance card at hand; you need "
+                    "not install anything."
                 ),
             },
         )
@@ -98,7 +102,7 @@ class Command(BaseCommand):
                     start=start,
                     end=start + timedelta(minutes=minutes),
                     subject=subject,
-                    message=organisation.default_message,
+                    message=organisation.default_message_nl,
                     participants=[self._participant(client, channel)],
                     allow_conflicts=True,
                 )
@@ -115,7 +119,7 @@ class Command(BaseCommand):
                 start=start,
                 end=start + timedelta(minutes=45),
                 subject="Begeleiding",
-                message=organisation.default_message,
+                message=organisation.default_message_nl,
                 participants=[self._participant("Sanne de Wit", Channel.EMAIL)],
                 pattern=Pattern(Frequency.WEEKLY, count=8),
                 allow_conflicts=True,
