@@ -42,10 +42,12 @@ CLOSINGS = (
     "kind wishes",
 )
 
-# The greeting: its word, at most a name after it, then a comma, "!" or ":" or the end of the line. A
-# sentence on the same line after the comma stays ("Beste Wim, hierbij ..." keeps "Hierbij ...").
+# The greeting: its word, at most a name after it (abbreviations such as "mevr." or "dr." included), then a
+# comma, "!" or ":" or the end of the line. A sentence on the same line after the comma stays ("Beste Wim,
+# hierbij ..." keeps "Hierbij ..."); one ending in a full stop is no greeting ("Beste zorg begint bij u.").
 _GREETING = re.compile(
-    r"\A\s*(?:" + "|".join(GREETINGS) + r")\b[^,.!?:\n]{0,60}(?:[,!:][ \t]*|[ \t]*(?=\n|\Z))\n*",
+    r"\A\s*(?:" + "|".join(GREETINGS) + r")\b(?:[^,.!?:\n]|\.(?=[ \t]*[^\s]))"
+    r"{0,60}(?:[,!:][ \t]*|[ \t]*(?=\n|\Z))\n*",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(r"(?:" + "|".join(CLOSINGS) + r")\s*[,.!]?", re.IGNORECASE)

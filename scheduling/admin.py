@@ -35,6 +35,7 @@ class AppointmentAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin)
     fields = [
         "subject",
         "message",
+        "uses_default_message",
         "start",
         "end",
         "team",

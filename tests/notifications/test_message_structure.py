@@ -126,6 +126,7 @@ def test_a_change_opens_with_the_message_then_says_what_changed(book, edit, orga
         ("Beste cliënt,\n\nNeem uw pas mee.\n\nMet vriendelijke groet,\nPraktijk De Linde", "Neem uw pas mee."),
         ("Dear Chris,\nBring your card.\nKind regards,\nDr. Alex Agent\nPraktijk De Linde", "Bring your card."),
         ("Beste Wim, hierbij nodigen wij u uit.", "Hierbij nodigen wij u uit."),
+        ("Geachte mevr. De Vries,\n\nTot morgen.", "Tot morgen."),
         ("Hallo!\r\n\r\nTot morgen.\r\n\r\nGroeten", "Tot morgen."),
         # What only looks like a greeting or closing stays.
         ("Beste zorg begint bij u. Neem uw pas mee.", "Beste zorg begint bij u. Neem uw pas mee."),
