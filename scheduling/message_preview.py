@@ -7,7 +7,6 @@ with the texts of `preview_texts`.
 """
 
 from django.utils.functional import Promise
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language, Organisation
@@ -31,7 +30,11 @@ RECEIVES_TYPED = _("Receives your message as you typed it.")
 
 
 def quoted(text: str) -> str:
-    return Truncator(" ".join(text.split())).chars(QUOTED_CHARACTERS)
+    """The text on one line, cut after a whole word when it is long."""
+    flat = " ".join(text.split())
+    if len(flat) <= QUOTED_CHARACTERS:
+        return flat
+    return flat[: QUOTED_CHARACTERS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def receives(*, organisation: Organisation, message: str, language: str) -> str:

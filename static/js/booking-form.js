@@ -95,7 +95,7 @@ function messageNotes(form, list) {
   const defaults = Object.values(texts.defaults).map(same);
   function quoted(text) {
     const flat = text.split(/\s+/).filter(Boolean).join(" ");
-    return flat.length > texts.quoted ? `${flat.slice(0, texts.quoted - 1)}…` : flat;
+    return flat.length > texts.quoted ? `${flat.slice(0, texts.quoted - 1).replace(/\s+\S*$/, "")}…` : flat;
   }
   function note(language) {
     const typed = same(message.value);
