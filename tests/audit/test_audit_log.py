@@ -191,7 +191,7 @@ def test_the_person_filter_names_nobody_of_another_organisation(client, book, or
 
 def test_an_untouched_text_is_not_logged_as_changed(client, organisation, org_admin):
     organisation.invitation_text_nl = "Beste {client_name},\nTot straks."
-    organisation.default_message = "Welkom.\nTot dan."
+    organisation.default_message_nl = "Welkom.\nTot dan."
     organisation.save()
     client.force_login(org_admin)
     data = {
@@ -201,7 +201,8 @@ def test_an_untouched_text_is_not_logged_as_changed(client, organisation, org_ad
         "primary_colour": organisation.primary_colour,
         "sender_name": "Praktijk De Linde",
         # As a browser sends a textarea: CRLF line endings.
-        "default_message": "Welkom.\r\nTot dan.",
+        "default_message_nl": "Welkom.\r\nTot dan.",
+        "default_message_en": organisation.default_message_en,
         "invitation_text_nl": "Beste {client_name},\r\nTot straks.",
         "invitation_text_en": "",
         "contact_email": "",
@@ -213,4 +214,4 @@ def test_an_untouched_text_is_not_logged_as_changed(client, organisation, org_ad
     event = AuditEvent.objects.get(action=Action.SETTING_CHANGED)
     assert event.changes_display == "Changed Sender name."
     organisation.refresh_from_db()
-    assert organisation.default_message == "Welkom.\nTot dan."
+    assert organisation.default_message_nl == "Welkom.\nTot dan."
