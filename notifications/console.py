@@ -30,7 +30,7 @@ def full() -> bool:
 
 
 def _text(message: EmailMessage) -> str:
-    bodies = [message.body or ""]
+    bodies = [str(message.body or "")]
     bodies += [str(content) for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/plain"]
     return "\n".join(bodies)
 
@@ -46,7 +46,7 @@ class ConsoleEmailBackend(FullConsoleBackend):
         invite = any(str(mimetype).startswith("text/calendar") for _content, mimetype in alternatives)
         extra = "calendar invite" if invite else ""
         for to in message.recipients():
-            line = summary(channel="email", to=to, what=message.subject, text=_text(message), extra=extra)
+            line = summary(channel="email", to=to, what=str(message.subject), text=_text(message), extra=extra)
             self.stream.write(line + "\n")
 
 

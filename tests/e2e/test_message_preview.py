@@ -2,7 +2,7 @@
 select and the message as the assistant types."""
 
 from scheduling.message_preview import receives
-from tests.e2e.conftest import log_in, watch_policy
+from tests.e2e.conftest import check_accessibility, log_in, watch_policy
 
 NOTE = "#id_participants-{}-language >> xpath=ancestor::fieldset[1]//*[@data-receives]"
 
@@ -14,6 +14,7 @@ def test_the_note_under_each_participant_follows_language_and_message(page, assi
     refused = watch_policy(page)
     log_in(page, assistant.email, password)
     page.click("text=+ New consult")
+    check_accessibility(page)
     first = page.locator(NOTE.format(0))
     assert first.inner_text() == "Receives the organisation's Dutch default message: “Fijn dat u kunt komen.”"
 
@@ -42,6 +43,7 @@ def test_the_script_quotes_a_long_default_as_the_server_does(page, assistant, or
     organisation.save()
     log_in(page, assistant.email, password)
     page.click("text=+ New consult")
+    check_accessibility(page)
     note = page.locator(NOTE.format(0))
     expected = receives(organisation=organisation, message=organisation.default_message_nl, language="nl")
     assert expected.endswith("de hand; u…”")  # cut after a whole word
