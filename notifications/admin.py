@@ -1,16 +1,21 @@
+from csp.constants import SELF
 from django.contrib import admin
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import OrganisationAdmin, OrganisationOwnedAdmin
 from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin, is_platform_admin
 from accounts.admin_site import admin_site
-from accounts.models import Organisation, Role, User
+from accounts.models import Language, Organisation, Role, User
 
 from .models import Notification, ReminderRule, SmsOptOut
 from .placeholders import placeholder_help, validate_placeholders
+from .preview import invitation_email_html
 
 _INVITATION_TEXTS = {"invitation_text_nl", "invitation_text_en"}
 
@@ -30,11 +35,65 @@ admin_site.unregister(Organisation)
 @admin.register(Organisation, site=admin_site)
 class InvitationTextsOrganisationAdmin(OrganisationAdmin):
     fieldsets = [
-        (name, {**options, "description": _placeholder_description()})
+        (name, {**options, "description": _placeholder_description(), "fields": [*options["fields"], "preview"]})
         if _INVITATION_TEXTS & {*options["fields"]}
         else (name, options)
         for name, options in OrganisationAdmin.fieldsets
     ]
+    readonly_fields = [*OrganisationAdmin.readonly_fields, "preview"]
+
+    @admin.display(description=_("invitation as the client receives it"))
+    def preview(self, obj: Organisation) -> str:
+        if obj.pk is None:
+            return "-"
+        frames = [
+            format_html(
+                '<figure style="flex:1 1 320px;margin:0"><figcaption><strong>{}</strong></figcaption>'
+                '<iframe src="{}" title="{}" sandbox="" '
+                'style="width:100%;height:560px;border:1px solid var(--hairline-color);background:#fff"></iframe>'
+                "</figure>",
+                label,
+                reverse("admin:accounts_organisation_invitation_preview", args=[obj.pk, code]),
+                _("Invitation email (%(language)s)") % {"language": label},
+            )
+            for code, label in Language.choices
+        ]
+        note = _("Saved texts, for a sample client tomorrow at 10:00. Save to see a change.")
+        previews = mark_safe("".join(frames))  # noqa: S308 - each frame went through format_html
+        return format_html(
+            '<p style="margin:0 0 0.5rem">{}</p><div style="display:flex;flex-wrap:wrap;gap:1rem">{}</div>',
+            note,
+            previews,
+        )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.invitation_preview)
+        return [
+            path(
+                "<path:object_id>/invitation/<str:language>/", preview, name="accounts_organisation_invitation_preview"
+            ),
+            *super().get_urls(),
+        ]
+
+    def invitation_preview(self, request: HttpRequest, object_id: str, language: str) -> HttpResponse:
+        """The invitation email's HTML, for the preview's frame on the organisation's page."""
+        organisation = self.get_object(request, object_id)
+        if (
+            organisation is None
+            or language not in Language.values
+            or not self.has_view_permission(request, organisation)
+        ):
+            raise Http404
+        response = HttpResponse(invitation_email_html(organisation=organisation, language=language))
+        # Framed by the organisation's admin page only.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response._csp_replace = {"frame-ancestors": [SELF]}  # type: ignore[attr-defined]
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        response._csp_update = {"frame-src": [SELF]}  # the preview's frames
+        return response
 
     def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
