@@ -1,5 +1,6 @@
-"""The booking form by keyboard alone, as someone who cannot use a mouse books a consult: every field is
-reached with Tab, filled by typing, and a mistake is found through the error summary."""
+"""By keyboard alone, as someone who cannot use a mouse: an assistant books a consult (every field reached
+with Tab, filled by typing, a mistake found through the error summary), chooses a filter, and a client goes
+through the join page into the call."""
 
 import re
 
@@ -8,6 +9,7 @@ import pytest
 from scheduling.models import Appointment
 from tests.e2e.accessibility import assert_every_page_checked, watch_visits
 from tests.e2e.conftest import check_accessibility, log_in, watch_policy
+from waitingroom.services import start_consult
 
 
 def tab_to(page, selector: str, limit: int = 80) -> None:
@@ -116,3 +118,39 @@ def test_a_filter_chosen_by_keyboard_waits_for_the_button(keyboard_page, assista
     # With the mouse a choice applies at once.
     page.select_option("select[name=agent]", "")
     page.wait_for_url("**/?team=&agent=")
+
+
+def test_a_client_goes_through_the_join_page_by_keyboard_alone(browser, live_server, consult, agent):
+    """A client on a laptop without a mouse: the language, the camera and sound checks, then into the call."""
+    participant = consult.participants.get()
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    refused = watch_policy(page)
+    watch_visits(page, live_server.url)
+    page.route("https://video.test/**", lambda route: route.fulfill(body="<h1>video room</h1>"))
+    page.goto(f"/join/{participant.token}/?lang=nl")
+    check_accessibility(page)
+
+    # The language link, by Tab and Enter.
+    tab_to(page, "a[lang=en]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**?lang=en")
+    check_accessibility(page)
+    assert page.inner_text("h1") == f"Welcome, {participant.name}"
+
+    # The camera and microphone test, by Tab and Enter; the result is shown and said.
+    tab_to(page, "[data-start-check]")
+    page.keyboard.press("Enter")
+    page.locator("[data-device-help]:not([hidden])").wait_for()
+    assert "Camera and microphone work" in page.inner_text("[data-device-help]")
+    tab_to(page, "[data-test-sound]")
+    page.keyboard.press("Space")
+    check_accessibility(page)
+
+    # The agent starts the consult: the page itself takes the client into the room, nothing to press.
+    start_consult(appointment=consult, user=agent)
+    page.wait_for_url("https://video.test/**")
+    context.close()
+    assert refused == []
+    assert_every_page_checked(page)
