@@ -96,3 +96,17 @@ def test_celery_app_discovers_tasks_and_uses_redis_when_set(tmp_path):
         "shell", "--no-imports", "-c", code, env={"VAR_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/3"}
     )
     assert result.stdout.strip() == "redis://127.0.0.1:6379/3", result.stderr
+
+
+def test_a_node_of_a_real_site_refuses_to_start_without_secret_key(tmp_path):
+    # A made-up key per node would log everyone out whenever a request reached another node.
+    env = _production(tmp_path)
+    del env["SECRET_KEY"]
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+    # A local run (make run: 127.0.0.1) keeps one in VAR_DIR, the same after a restart.
+    local = {"VAR_DIR": str(tmp_path)}
+    assert _manage("check", env=local).returncode == 0
+    assert (tmp_path / "secret_key").read_text().strip()
