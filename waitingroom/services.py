@@ -4,6 +4,7 @@ Presence comes from the client's page: it checks in every few seconds while open
 closed. A participant is waiting while the last check-in is recent and they have not left since.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +75,41 @@ def check_in(*, participant: Participant, page: str = "") -> CheckIn:
             # Arriving while the consult runs is knocking: the agent's call page shows it at once.
             publish(call_channel(appointment.public_id), "knock")
     return CheckIn(presence, arrived)
+
+
+@dataclass(frozen=True)
+class OpenPage:
+    """A client's waiting page whose live connection is open; `page` is the page's own id."""
+
+    participant: Participant
+    page: str = ""
+
+
+# Pages per UPDATE: a short statement holds SQLite's one write lock only briefly (arrivals wait behind it),
+# and stays far below the number of variables a statement may have.
+REFRESH_BATCH = 500
+
+
+def refresh_waiting(*, pages: Sequence[OpenPage], now: datetime | None = None) -> None:
+    """These pages are still open, so their clients are still waiting: what check_in does for each page,
+    for many at once. One conditional UPDATE per batch marks everyone who is waiting as seen now, without
+    reading them first; only a client who is not waiting any more (the check-ins lapsed while the server was
+    busy, or a page of theirs said goodbye) goes through check_in, which makes them arrive again and rings."""
+    now = now or timezone.now()
+    for first in range(0, len(pages), REFRESH_BATCH):
+        batch = pages[first : first + REFRESH_BATCH]
+        ids = {open_page.participant.pk for open_page in batch}
+        refreshed = Presence.objects.filter(
+            participant_id__in=ids, left_at__isnull=True, last_seen_at__gte=now - presence_timeout()
+        ).update(last_seen_at=now)
+        if refreshed == len(ids):
+            continue
+        seen = set(
+            Presence.objects.filter(participant_id__in=ids, last_seen_at=now).values_list("participant_id", flat=True)
+        )
+        for open_page in batch:
+            if open_page.participant.pk not in seen:
+                check_in(participant=open_page.participant, page=open_page.page)
 
 
 def leave(*, participant: Participant, page: str = "") -> bool:

@@ -6,7 +6,7 @@ and the pages keep polling, which also covers browsers and proxies that do not l
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Literal, ParamSpec, TypeVar
 from uuid import UUID
 
@@ -22,9 +22,11 @@ from scheduling.selectors import get_visible_appointment
 
 from . import calls, ratelimit, services
 from .events import Signal, Subscription, call_channel, consult_channel, hub, peer_channel, team_channel
+from .heartbeat import Heartbeat
 from .selectors import LinkState, client_page, link_state, participant_for_token
 
-# A comment line this often keeps proxies from closing an idle stream, and refreshes the client's presence.
+# A comment line this often keeps proxies from closing an idle stream; the open client pages' presence is
+# refreshed as often (well within WAITING_PRESENCE_TIMEOUT_SECONDS).
 KEEPALIVE_SECONDS = 10
 
 P = ParamSpec("P")
@@ -49,6 +51,14 @@ def _pooled(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return sync_to_async(run, thread_sensitive=False)
 
 
+def _refresh_waiting(pages: Sequence[services.OpenPage]) -> None:
+    services.refresh_waiting(pages=pages)
+
+
+# One refresh of every open client page of this process, instead of one per stream.
+presence_heartbeat = Heartbeat(refresh=_pooled(_refresh_waiting), every=KEEPALIVE_SECONDS)
+
+
 async def _release_request_connections() -> None:
     # The request's own thread opened a connection for the lookups before the stream; the stream may
     # stay open for hours, so give it back now rather than when the request ends.
@@ -58,9 +68,13 @@ async def _release_request_connections() -> None:
 async def _stream(
     subscription: Subscription,
     *,
+    open_page: services.OpenPage | None = None,
     on_tick: Callable[[], Awaitable[None]] | None = None,
     on_close: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncIterator[str]:
+    # Kept waiting from the first byte sent until the connection goes: a stream that never starts (the
+    # browser went before the response) is never counted.
+    beat = presence_heartbeat.add(open_page) if open_page is not None else None
     try:
         yield "retry: 2000\n\n"
         while True:
@@ -74,6 +88,8 @@ async def _stream(
                 yield f"event: signal\ndata: {event.data}\n\n" if isinstance(event, Signal) else f"data: {event}\n\n"
     finally:
         # The browser went away (Django cancels the stream when the connection closes).
+        if beat is not None:
+            presence_heartbeat.discard(beat)
         subscription.close()
         if on_close is not None:
             await asyncio.shield(on_close())
@@ -132,13 +148,11 @@ async def client_events(request: HttpRequest, token: str) -> HttpResponseBase:
     await _pooled(services.check_in)(participant=participant, page=page)
     await _release_request_connections()
 
-    async def still_here() -> None:
-        await _pooled(services.check_in)(participant=participant, page=page)
-
     async def gone() -> None:
         await _pooled(services.leave)(participant=participant, page=page)
 
-    return _response(_stream(subscription, on_tick=still_here, on_close=gone))
+    open_page = services.OpenPage(participant=participant, page=page)
+    return _response(_stream(subscription, open_page=open_page, on_close=gone))
 
 
 # --- built-in video calls -------------------------------------------------------------------------------
