@@ -1,18 +1,22 @@
 """Waiting-room benchmark: many waiting clients on live connections while agents watch.
 
-Starts the app as in production (uvicorn with several worker processes, live events through Redis) on a
-scratch database, books one consult per client for today, and then for each size (100, 500, 1,000):
+Starts the app as in production on a scratch database: pages by gunicorn and event streams (the URLs that
+end in /events/) by uvicorn, each with `--workers` processes, live events through Redis; the benchmark
+sends each request where the proxy would. `--servers uvicorn` serves everything by uvicorn instead (as
+`make run`). It books one consult per client for today, and then for each size (100, 500, 1,000):
 
 - connects that many clients to their join link's event stream (open means waiting), a few milliseconds
-  apart, while every agent listens on their waiting room's stream: *arrival → agent notified* is the time
-  from a client connecting to its team's agents hearing "presence";
+  apart, each checking in once as its page does when the stream opens, while every agent listens on their
+  waiting room's stream: *arrival → agent notified* is the time from a client connecting to its team's
+  agents hearing "presence";
 - holds them all, and sends 200 messages through the agents' message form: *message → client received*
   is the time from the POST to the client's stream carrying "message";
-- counts connections that failed or dropped, and reads the server's memory (RSS of all its processes).
+- counts what failed: connections refused or dropped, check-ins not answered, arrivals and messages no
+  stream carried within 30 s; and reads the servers' memory (RSS of all their processes).
 
-    .venv/bin/python bench/waitingroom.py                       # scratch SQLite, 2 workers
+    .venv/bin/python bench/waitingroom.py                       # scratch SQLite, 2 + 2 workers
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/videoconsult_bench .venv/bin/python bench/waitingroom.py
-    .venv/bin/python bench/waitingroom.py --sizes 100 --workers 4
+    .venv/bin/python bench/waitingroom.py --sizes 100 --workers 4 --servers uvicorn
 
 Needs Redis on 127.0.0.1:6379 (database 11 is flushed). Clients are asyncio sockets in this process.
 """
@@ -30,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict, deque
 from datetime import timedelta
 from pathlib import Path
@@ -94,11 +99,13 @@ def build(clients: int):
     return agents, [(p, a) for p, a in zip(participants, appointments, strict=True)]
 
 
-def server_rss_mb(pid: int) -> float:
-    """Resident memory of the server and its worker processes."""
+def server_rss_mb(*pids: int) -> float:
+    """Resident memory of the servers and their worker processes."""
     total = 0
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    for p in [pid, *map(int, children)]:
+    processes = [
+        p for pid in pids for p in [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    ]
+    for p in processes:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -184,27 +191,49 @@ def percentiles(values: list[float]) -> str:
     return f"{q[49]:7.0f} {q[94]:7.0f} {q[98]:7.0f}"
 
 
-async def run_size(size, port, base, agents, consults, sessions, server_pid) -> None:
+async def check_in(port: int, path: str) -> bool:
+    """The POST the client's page sends when its stream opens (and gets its state back); True when answered."""
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+        )
+        status = await asyncio.wait_for(reader.readline(), timeout=30)
+        await asyncio.wait_for(reader.read(), timeout=30)
+        writer.close()
+    except (TimeoutError, OSError):
+        return False
+    return b" 200 " in status
+
+
+async def run_size(size, ports, base, agents, consults, sessions, server_pids) -> None:
+    streams_port, pages_port = ports
     team_streams: dict[int, list[Stream]] = defaultdict(list)
     for (_agent, team), session in zip(agents, sessions, strict=True):
         cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-        stream = Stream(port, "/waiting-room/events/", cookie)
+        stream = Stream(streams_port, "/waiting-room/events/", cookie)
         await stream.open()
         team_streams[team.pk].append(stream)
     await asyncio.sleep(0.5)
 
     # Arrivals, a few milliseconds apart; each is matched with the team's next "presence" event.
-    clients, notify = [], []
+    clients, notify, check_ins = [], [], []
+    unheard = 0  # arrivals an agent's stream never carried (it dropped)
     for participant, appointment in consults[:size]:
-        listeners = [s.next("presence") for s in team_streams[appointment.team_id]]
-        stream = Stream(port, f"/join/{participant.token}/events/")
+        listeners = [s.next("presence") for s in team_streams[appointment.team_id] if not s.failed]
+        page = f"?page={uuid.uuid4()}"
+        stream = Stream(streams_port, f"/join/{participant.token}/events/{page}")
         began = time.perf_counter()
         await stream.open()
         clients.append((stream, appointment))
-        heard = await asyncio.wait_for(asyncio.gather(*listeners), timeout=30)
-        notify.extend(t - began for t in heard)
+        if not stream.failed:
+            check_ins.append(asyncio.create_task(check_in(pages_port, f"/join/{participant.token}/presence/{page}")))
+        done, missed = await asyncio.wait(listeners, timeout=30)
+        notify.extend(heard.result() - began for heard in done)
+        unheard += len(missed)
         await asyncio.sleep(0.005)
-    memory = server_rss_mb(server_pid)
+    checked_in = await asyncio.gather(*check_ins)
+    memory = server_rss_mb(*server_pids)
 
     # Messages while everyone waits: POST the form, time until the client's stream carries it.
     loop = asyncio.get_running_loop()
@@ -218,13 +247,18 @@ async def run_size(size, port, base, agents, consults, sessions, server_pid) -> 
         began = time.perf_counter()
         url = f"{base}/consults/{appointment.public_id}/message/"
         data = {"text": "Running ten minutes late", "csrfmiddlewaretoken": session.cookies["csrftoken"]}
-        await loop.run_in_executor(
+        response = await loop.run_in_executor(
             None,
             lambda u=url, d=data, s=session: s.post(u, data=d, headers={"Accept": "application/json", "Referer": base}),
         )
-        message_times.append(await asyncio.wait_for(heard, timeout=30) - began)
+        try:
+            message_times.append(await asyncio.wait_for(heard, timeout=30) - began)
+        except TimeoutError:
+            unheard += 1
+        unheard += response.status_code != 200
 
     failed = sum(s.failed for s, _ in clients) + sum(s.failed for streams in team_streams.values() for s in streams)
+    failed += checked_in.count(False) + unheard
     print(
         f"{size:>7}  {percentiles(notify)}   {percentiles(message_times)}   {failed:>6}  {memory:8.0f}",
         flush=True,
@@ -240,8 +274,13 @@ async def run_size(size, port, base, agents, consults, sessions, server_pid) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of each server")
+    parser.add_argument(
+        "--servers", choices=["split", "uvicorn"], default="split", help="as production (default), or uvicorn alone"
+    )
     args = parser.parse_args()
+    # Stopped by a signal: clean up (servers, scratch database) as after a run.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
 
@@ -250,42 +289,74 @@ def main() -> None:
     client.flushdb()
     create_scratch_database(SCRATCH)
     agents, consults = build(max(args.sizes))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": scratch_database_url(), "VAR_DIR": str(SCRATCH / "var"), "SECRET_KEY": "bench"}
-    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
-    command += ["--workers", str(args.workers), "--lifespan", "off", "--log-level", "warning", "--backlog", "4096"]
-    command += ["--timeout-graceful-shutdown", "2"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
-    base = f"http://127.0.0.1:{port}"
+    streams_port = free_port()
+    servers = [start_uvicorn(streams_port, args.workers, env)]
+    pages_port = streams_port
+    if args.servers == "split":
+        pages_port = free_port()
+        servers.append(start_gunicorn(pages_port, args.workers, env))
+    base = f"http://127.0.0.1:{pages_port}"
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/accounts/login/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        for port in {streams_port, pages_port}:
+            wait_until_serving(f"http://127.0.0.1:{port}")
         sessions = [log_in(base, user.email) for user, _team in agents]
+        served = f"uvicorn --workers {args.workers}"
+        if args.servers == "split":
+            served = f"pages by gunicorn --workers {args.workers}, streams by {served}"
         print(
-            f"Database: {connection.vendor}; uvicorn --workers {args.workers}; Redis pub/sub; "
-            f"{len(agents)} agents in {TEAMS} teams listening"
+            f"Database: {connection.vendor}; {served}; Redis pub/sub; {len(agents)} agents in {TEAMS} teams listening"
         )
         heading = f"{'arrival → agent (ms)':^23}   {'message → client (ms)':^23}"
         print(f"{'clients':>7}  {heading}   {'failed':>6}  {'RSS MB':>8}")
         print(f"{'':>7}  {'p50':>7} {'p95':>7} {'p99':>7}   {'p50':>7} {'p95':>7} {'p99':>7}")
+        pids = [server.pid for server in servers]
         for size in args.sizes:
-            asyncio.run(run_size(size, port, base, agents, consults, sessions, server.pid))
+            asyncio.run(run_size(size, (streams_port, pages_port), base, agents, consults, sessions, pids))
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        for server in servers:
+            stop(server)
         drop_scratch_database()
         client.flushdb()
         shutil.rmtree(SCRATCH, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_uvicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port)]
+    command += ["--workers", str(workers), "--lifespan", "off", "--log-level", "warning", "--backlog", "4096"]
+    command += ["--timeout-graceful-shutdown", "2"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+
+
+def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(workers), "--log-level", "warning", "--graceful-timeout", "2", "--no-control-socket"]
+    command += ["--backlog", "4096"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+
+
+def wait_until_serving(base: str) -> None:
+    for _ in range(100):
+        try:
+            requests.get(f"{base}/accounts/login/", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
 
 
 if __name__ == "__main__":
