@@ -344,7 +344,7 @@ def start_gunicorn(port: int, workers: int, env: dict[str, str]) -> subprocess.P
 def wait_until_serving(base: str) -> None:
     for _ in range(100):
         try:
-            requests.get(f"{base}/accounts/login/", timeout=1)
+            requests.get(f"{base}/accounts/login/", timeout=10)  # the first request of a worker is slow
             return
         except requests.ConnectionError:
             time.sleep(0.2)
