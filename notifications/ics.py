@@ -108,15 +108,16 @@ def build_series_invite(
     texts: Texts,
     now: datetime,
 ) -> Invite:
-    """The whole series as one event: the first session with the RRULE, EXDATE for cancelled sessions, and
-    a RECURRENCE-ID override for every session changed since booking (moved, or with other details)."""
+    """The whole series as one event: the first session with the RRULE, EXDATE for sessions left out at
+    booking and cancelled ones, and a RECURRENCE-ID override for every session changed since booking
+    (moved, or with other details)."""
     tz = zoneinfo.ZoneInfo(series.time_zone)
     calendar = _calendar(REQUEST)
     event = _event(series.calendar_uid, series.sequence, now)
     event.add("dtstart", series.first_start.astimezone(tz))
     event.add("dtend", (series.first_start + (first.end - first.start)).astimezone(tz))
     event.add("rrule", vRecur.from_ical(series.rrule))
-    for start in cancelled_starts:
+    for start in sorted({*series.left_out_starts, *cancelled_starts}):
         event.add("exdate", start.astimezone(tz))
     _describe(event, first, REQUEST, texts)
     calendar.add_component(event)

@@ -1,5 +1,6 @@
 import secrets
 import uuid
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -61,6 +62,9 @@ class Series(models.Model):
     )
     # RFC 5545 RRULE value (FREQ=WEEKLY;INTERVAL=1;COUNT=10), read in `time_zone` from `first_start`.
     rrule = models.CharField(_("repeat rule"), max_length=300)
+    # RFC 5545 EXDATE value (20270109T100000,...) in `time_zone`: sessions of the rule left out at booking
+    # (a weekend day or holiday). They count towards the rule's COUNT, as in RFC 5545.
+    exdate = models.TextField(_("dates left out"), blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64)
     first_start = models.DateTimeField(_("first start"))
     calendar_uid = models.CharField(_("calendar UID"), max_length=255, unique=True, default=new_calendar_uid)
@@ -73,6 +77,14 @@ class Series(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rrule} ({timezone.localtime(self.first_start):%Y-%m-%d %H:%M})"
+
+    @property
+    def left_out_starts(self) -> list[datetime]:
+        """The starts of the sessions left out at booking, as aware datetimes."""
+        tz = zoneinfo.ZoneInfo(self.time_zone)
+        return [
+            datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=tz) for value in self.exdate.split(",") if value
+        ]
 
 
 class Appointment(models.Model):

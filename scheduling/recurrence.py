@@ -6,7 +6,7 @@ hour skipped in spring) takes the offset from before the gap, and one that exist
 first, as RFC 5545 prescribes. A monthly series on the 31st skips months without one (RFC 5545).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 
@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .closed_days import closed_day
 
 MIN_OCCURRENCES = 2
 MAX_OCCURRENCES = 200
@@ -41,13 +43,15 @@ _DATEUTIL: dict[str, Literal[0, 1, 2, 3]] = {
 @dataclass(frozen=True)
 class Pattern:
     """How a series repeats: every `interval` days/weeks/months/years, on `weekdays` (0 = Monday) for a
-    weekly series, until a date (inclusive) or for a number of sessions."""
+    weekly series, until a date (inclusive) or for a number of sessions; `skip` are the local dates of
+    sessions left out (EXDATE), never the first."""
 
     frequency: str
     interval: int = 1
     weekdays: tuple[int, ...] = field(default=())
     count: int | None = None
     until: date | None = None
+    skip: tuple[date, ...] = field(default=())
 
     def rrule(self, *, first_start: datetime, tz: tzinfo) -> str:
         """The RFC 5545 RRULE value; UNTIL in UTC, as RFC 5545 requires with a DTSTART that has a TZID."""
@@ -59,6 +63,11 @@ class Pattern:
         elif self.until is not None:
             parts.append("UNTIL=" + _until_local(self.until, tz).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
         return ";".join(parts)
+
+    def exdate(self, *, first_start: datetime, tz: tzinfo) -> str:
+        """The RFC 5545 EXDATE value of the left-out sessions, in local time (to go with TZID), or ""."""
+        at = first_start.astimezone(tz).time()
+        return ",".join(datetime.combine(day, at).strftime("%Y%m%dT%H%M%S") for day in self.skip)
 
 
 def _until_local(until: date, tz: tzinfo) -> datetime:
@@ -126,7 +135,10 @@ def expand(pattern: Pattern, *, first_start: datetime, tz: tzinfo) -> list[datet
         cache=False,
     )
     starts = []
+    skip = set(pattern.skip)
     for naive in rule:
+        if naive.date() in skip:
+            continue
         starts.append(localise(naive, tz))
         if len(starts) > MAX_OCCURRENCES:
             break
@@ -164,3 +176,14 @@ def skipped_periods(pattern: Pattern, *, starts: list[datetime], tz: tzinfo) -> 
             skipped.append(date(year, month + 1, 1))
         index += step
     return skipped
+
+
+def resolve_skips(pattern: Pattern, *, first_start: datetime, tz: tzinfo, skip_closed: bool) -> Pattern:
+    """The pattern with the dates to leave out that it really has: those asked for (a date the pattern no
+    longer gives is dropped) and, with `skip_closed`, every weekend day and public holiday; never the first
+    consult, whose date was chosen on purpose."""
+    every = [start.astimezone(tz).date() for start in expand(replace(pattern, skip=()), first_start=first_start, tz=tz)]
+    wanted = set(pattern.skip)
+    if skip_closed:
+        wanted |= {day for day in every if closed_day(day)}
+    return replace(pattern, skip=tuple(day for day in every[1:] if day in wanted))

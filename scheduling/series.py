@@ -8,7 +8,7 @@ consults, participants, reminders and rooms are each written with one bulk inser
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from notifications.planning import reminder_rules_for
 from videoproviders.selectors import who_can_fix
 
 from . import effects
+from .closed_days import closed_day
 from .models import Appointment, Participant, Series, Status
 from .participants import new_participant, replace_participants
 from .recurrence import Pattern, expand, localise, occurrence_errors, pattern_errors, skipped_periods
@@ -83,6 +84,11 @@ class PlannedOccurrence:
     start: datetime
     end: datetime
     conflicts: list[Conflict]
+    # Why the practice is usually closed that day ("Saturday", "Koningsdag"), or "".
+    closed: str = ""
+    # Left out of the series (an EXDATE): shown, but not booked.
+    left_out: bool = False
+    first: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,15 @@ class SeriesPreview:
 
     @property
     def conflict_count(self) -> int:
-        return sum(1 for occurrence in self.occurrences if occurrence.conflicts)
+        return sum(1 for occurrence in self.occurrences if occurrence.conflicts and not occurrence.left_out)
+
+    @property
+    def booked(self) -> list[PlannedOccurrence]:
+        return [occurrence for occurrence in self.occurrences if not occurrence.left_out]
+
+    @property
+    def closed_count(self) -> int:
+        return sum(1 for occurrence in self.occurrences if occurrence.closed)
 
 
 def preview_series(
@@ -103,16 +117,26 @@ def preview_series(
 ) -> SeriesPreview:
     """The sessions a pattern gives, with the agent's conflicts as `user` may see them; ValidationError for
     what forbids it."""
+    tz = team.organisation.tzinfo
     starts = series_starts(pattern=pattern, start=start, team=team)
     require_reminder(agent=agent, team=team)
+    every = expand(replace(pattern, skip=()), first_start=start, tz=tz)
+    left_out = set(pattern.skip)
     duration = end - start
     conflicts = series_conflicts(agent=agent, starts=starts, duration=duration)
     return SeriesPreview(
         occurrences=[
-            PlannedOccurrence(s, s + duration, conflicts_for(user=user, appointments=conflicts.get(s, [])))
-            for s in starts
+            PlannedOccurrence(
+                s,
+                s + duration,
+                conflicts_for(user=user, appointments=conflicts.get(s, [])),
+                closed=closed_day(s.astimezone(tz).date()),
+                left_out=s.astimezone(tz).date() in left_out,
+                first=index == 0,
+            )
+            for index, s in enumerate(every)
         ],
-        skipped=skipped_periods(pattern, starts=starts, tz=team.organisation.tzinfo),
+        skipped=skipped_periods(pattern, starts=every, tz=tz),
     )
 
 
@@ -173,6 +197,7 @@ def book_series(
     series = Series.objects.create(
         organisation=organisation,
         rrule=pattern.rrule(first_start=start, tz=organisation.tzinfo),
+        exdate=pattern.exdate(first_start=start, tz=organisation.tzinfo),
         time_zone=organisation.time_zone,
         first_start=start,
     )
