@@ -1,7 +1,7 @@
 """The booking form ("Afspraak"): parses what the assistant typed; the rules live in services."""
 
 import hashlib
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django import forms
 from django.conf import settings
@@ -134,6 +134,21 @@ class Ends(models.TextChoices):
     UNTIL = "until", _("On a date")
 
 
+class DateListField(forms.Field):
+    """Dates ticked in a list (ISO, one value each), such as the sessions of a series to leave out."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: object) -> list[date]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return [date.fromisoformat(str(item)) for item in values]
+        except ValueError:
+            raise ValidationError(_("Choose dates from the list."), code="invalid_date") from None
+
+
 class RecurrenceForm(forms.Form):
     """The "Recurring appointment" part of the booking form; ignored unless `repeat` is ticked."""
 
@@ -156,7 +171,15 @@ class RecurrenceForm(forms.Form):
     )
     ends = forms.ChoiceField(label=_("Ends"), choices=Ends.choices, initial=Ends.COUNT, widget=forms.RadioSelect)
     count = forms.IntegerField(
-        label=_("Number of sessions"), min_value=MIN_OCCURRENCES, max_value=MAX_OCCURRENCES, initial=10, required=False
+        label=_("Number of sessions"),
+        min_value=MIN_OCCURRENCES,
+        max_value=MAX_OCCURRENCES,
+        initial=10,
+        required=False,
+        help_text=_(
+            "Dates you skip in the list of dates still count, as in calendars: "
+            "10 sessions with 2 dates skipped gives 8 consults."
+        ),
     )
     until = forms.DateField(
         label=_("Last date"),
@@ -164,6 +187,9 @@ class RecurrenceForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # Chosen in the list of dates (templates/scheduling/_series_preview.html), not with the pattern.
+    skip_closed = forms.BooleanField(label=_("Skip weekend and holiday dates"), required=False)
+    skip = DateListField(label=_("Skip"), required=False)
     # Which dates the assistant was shown; a series is booked only once its current dates have been seen.
     preview_of = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -196,6 +222,7 @@ class RecurrenceForm(forms.Form):
             weekdays=tuple(sorted(data["weekdays"])) if data["frequency"] == Frequency.WEEKLY else (),
             count=data["count"] if by_count else None,
             until=None if by_count else data["until"],
+            skip=tuple(sorted(set(data["skip"]))),
         )
 
     @staticmethod

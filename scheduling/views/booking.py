@@ -19,6 +19,7 @@ from videoproviders.selectors import agent_video_problem, live_room, room_events
 from .. import changes, message_preview, rules, series, services
 from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
+from ..recurrence import Pattern, pattern_errors, resolve_skips
 from ..selectors import Conflict, can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
 from ..values import Scope
 
@@ -166,6 +167,17 @@ def scope_choices(appointment: Appointment) -> list[tuple[str, str]]:
     return choices
 
 
+def _pattern(forms: BookingForms) -> Pattern:
+    """The pattern with the dates left out that it really gives (ValidationError for a pattern in error)."""
+    data = forms.form.cleaned_data
+    pattern = forms.recurrence.pattern()
+    tz = data["team"].organisation.tzinfo
+    if pattern_errors(pattern, first_start=data["start"], tz=tz):
+        return pattern  # series_starts names what is wrong
+    skip_closed = forms.recurrence.cleaned_data["skip_closed"]
+    return resolve_skips(pattern, first_start=data["start"], tz=tz, skip_closed=skip_closed)
+
+
 def _series_preview(forms: BookingForms) -> series.SeriesPreview:
     """The dates the series would get; ValidationError for what forbids it."""
     data = forms.form.cleaned_data
@@ -175,14 +187,15 @@ def _series_preview(forms: BookingForms) -> series.SeriesPreview:
         agent=data["agent"],
         start=data["start"],
         end=data["end"],
-        pattern=forms.recurrence.pattern(),
+        pattern=_pattern(forms),
     )
 
 
 def _fingerprint(forms: BookingForms) -> str:
+    # The dates left out are part of the pattern: another choice needs the dates shown again.
     data = forms.form.cleaned_data
     return RecurrenceForm.fingerprint(
-        pattern=forms.recurrence.pattern(), start=data["start"], end=data["end"], agent_id=data["agent"].pk
+        pattern=_pattern(forms), start=data["start"], end=data["end"], agent_id=data["agent"].pk
     )
 
 
@@ -201,9 +214,7 @@ def _book_series(request: HttpRequest, forms: BookingForms) -> HttpResponse:
     if "preview" in request.POST or forms.recurrence.cleaned_data["preview_of"] != _fingerprint(forms):
         return _show_dates(request, forms)
     try:
-        booked = series.book_series(
-            booked_by=request.user, pattern=forms.recurrence.pattern(), **forms.service_kwargs()
-        )
+        booked = series.book_series(booked_by=request.user, pattern=_pattern(forms), **forms.service_kwargs())
     except ValidationError as error:
         forms.apply_error(error)
         return _show_dates(request, forms)
@@ -238,6 +249,7 @@ def series_preview(request: HttpRequest) -> HttpResponse:
         "recurrence": forms.recurrence,
         "ready": ready,
         "confirm_conflicts": forms.form["confirm_conflicts"].value(),
+        "skip_closed": forms.recurrence["skip_closed"].value(),
     }
     return render(request, "scheduling/_series_preview.html", context)
 

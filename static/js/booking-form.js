@@ -155,7 +155,14 @@ function repeatFields(form) {
     try {
       const response = await fetch(target.dataset.url, { method: "POST", body, credentials: "same-origin" });
       if (!response.ok || asked !== latest) return;
+      // A box ticked in the list itself (skip a date) keeps the focus when the list is drawn again.
+      const focused = target.contains(document.activeElement) ? document.activeElement : null;
       target.innerHTML = await response.text();
+      if (focused && focused.name) {
+        const again = [...target.querySelectorAll("input")].find(
+          (input) => input.name === focused.name && input.value === focused.value);
+        if (again) again.focus();
+      }
       const shown = target.querySelector("[data-fingerprint]");
       previewOf.value = shown ? shown.dataset.fingerprint : "";
     } catch {

@@ -97,6 +97,18 @@ def log_in(page, email: str, password: str) -> None:
     check_accessibility(page)
 
 
+def fill_consult(page, *, day, team, agent, start="09:00", end="09:30", subject="Coaching") -> None:
+    """The booking form's consult and one participant by email, as an assistant types them."""
+    page.fill("#id_date", day.isoformat())
+    page.fill("#id_start_time", start)
+    page.fill("#id_end_time", end)
+    page.select_option("#id_team", str(team.pk))
+    page.select_option("#id_agent", str(agent.pk))
+    page.fill("#id_subject", subject)
+    page.fill("#id_participants-0-name", "Jan Peters")
+    page.fill("#id_participants-0-email", "jan@example.org")
+
+
 def book_soon(*, assistant, agent, team, clients: tuple[str, ...] = ("Jan Peters",)):
     """A consult "Intake" starting in a few minutes, with clients who get their link from the assistant."""
     start = timezone.now() + timedelta(minutes=3)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notifications.models import Purpose
 from scheduling.models import Appointment, Series, Status
-from tests.e2e.conftest import check_accessibility, log_in, wait_until
+from tests.e2e.conftest import check_accessibility, fill_consult, log_in, wait_until
 from tests.factories import ReminderRuleFactory
 
 
@@ -23,14 +23,7 @@ def test_assistant_books_a_series_with_its_dates_shown_and_cancels_the_rest(
     log_in(page, assistant.email, password)
     page.goto("/consults/new/")
     assert page.is_hidden("[data-repeat-fields]")
-    page.fill("#id_date", day.isoformat())
-    page.fill("#id_start_time", "09:00")
-    page.fill("#id_end_time", "09:30")
-    page.select_option("#id_team", str(team.pk))
-    page.select_option("#id_agent", str(agent.pk))
-    page.fill("#id_subject", "Coaching")
-    page.fill("#id_participants-0-name", "Jan Peters")
-    page.fill("#id_participants-0-email", "jan@example.org")
+    fill_consult(page, day=day, team=team, agent=agent)
 
     page.check("input[name=repeat-repeat]")
     assert page.is_visible("[data-repeat-weekly]")
