@@ -20,6 +20,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import redis
@@ -30,7 +31,6 @@ from django.db import transaction
 from scheduling.models import Appointment
 
 logger = logging.getLogger(__name__)
-PREFIX = "waitingroom:"
 # A listener that falls this far behind misses events; its page catches up with its next fetch anyway.
 QUEUE_SIZE = 64
 # Seconds between tries to reach Redis again, doubling up to the longest.
@@ -109,13 +109,14 @@ class Hub:
             client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2)
             pubsub = client.pubsub()
             try:
-                await pubsub.psubscribe(PREFIX + "*")
+                prefix = channel_prefix()
+                await pubsub.psubscribe(prefix + "*")
                 if wait > RECONNECT_FIRST:
                     logger.warning("Live events: Redis is back; events between processes flow again")
                 wait = RECONNECT_FIRST
                 async for message in pubsub.listen():
                     if message["type"] == "pmessage":
-                        channel = message["channel"].decode()[len(PREFIX) :]
+                        channel = message["channel"].decode()[len(prefix) :]
                         self.dispatch(channel, message["data"].decode())
             except (redis.ConnectionError, redis.TimeoutError, OSError) as error:
                 if wait == RECONNECT_FIRST:
@@ -141,6 +142,17 @@ hub = Hub()
 _redis_client: redis.Redis | None = None
 
 
+def channel_prefix() -> str:
+    """The Redis channels of this installation. Pub/sub ignores Redis's database number: two installations
+    on one Redis server (production and a test site, say, on databases 0 and 1) heard each other's events,
+    and a page fetched its state on every event of the other's team of the same id. So the database number is
+    part of the prefix, and LIVE_EVENTS_PREFIX may name the installation outright."""
+    if settings.LIVE_EVENTS_PREFIX:
+        return f"{settings.LIVE_EVENTS_PREFIX}:waitingroom:"
+    database = urlsplit(settings.REDIS_URL).path.strip("/") or "0"
+    return f"videoconsult:{database}:waitingroom:"
+
+
 def _redis() -> redis.Redis:
     global _redis_client
     if _redis_client is None:
@@ -158,8 +170,9 @@ def _send_all(channels: list[str], event: str) -> None:
         try:
             # One round trip for a change to many consults (a series of 200 sessions cancelled at once).
             pipeline = _redis().pipeline(transaction=False)
+            prefix = channel_prefix()
             for channel in channels:
-                pipeline.publish(PREFIX + channel, event)
+                pipeline.publish(prefix + channel, event)
             pipeline.execute()
         except redis.RedisError as error:
             # Pages still catch up through their periodic fetch; a lost event only delays them.

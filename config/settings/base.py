@@ -242,6 +242,9 @@ ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
 
 # Celery: Redis in production; without REDIS_URL a filesystem broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Names this installation's live-event channels on a Redis shared with others (waitingroom/events.py); by
+# default the Redis database number of REDIS_URL does, which pub/sub itself ignores.
+LIVE_EVENTS_PREFIX = env.str("LIVE_EVENTS_PREFIX", default="")
 # The cache holds rate-limit counters; shared between processes through Redis in production. "local" is each
 # process's own, where the counters go while Redis cannot be reached (waitingroom.ratelimit).
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}

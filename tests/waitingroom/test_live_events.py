@@ -136,3 +136,43 @@ def test_the_agents_stream_needs_a_login_and_unknown_tokens_are_refused(client):
 def test_under_wsgi_the_streams_answer_503_and_pages_poll(client, participant):
     assert client.get(reverse("waitingroom:client-events", args=[participant.token])).status_code == 503
     assert settings.ROOT_URLCONF
+
+
+def test_installations_sharing_a_redis_server_do_not_hear_each_other(redis_events, settings):
+    # Pub/sub ignores Redis's database number: another installation on database 11 of the same server had
+    # heard this one's events. Now each listens under its own prefix (the database number by default).
+    ours, theirs = redis_events, redis_events.rsplit("/", 1)[0] + "/11"
+    ours_hub, their_hub = Hub(), Hub()
+    numpat = redis.Redis.from_url(ours).pubsub_numpat
+
+    async def listening(hub, url, before):
+        settings.REDIS_URL = url
+        subscription = hub.subscribe(["team:1"])
+        for _ in range(60):
+            if numpat() > before:
+                break
+            await asyncio.sleep(0.05)
+        return subscription
+
+    async def scenario():
+        theirs_listens = await listening(their_hub, theirs, numpat())
+        ours_listens = await listening(ours_hub, ours, numpat())
+        events._redis_client = None
+        await asyncio.to_thread(events._send, "team:1", "presence")
+        heard = await asyncio.wait_for(ours_listens.queue.get(), timeout=3)
+        await asyncio.sleep(0.3)
+        overheard = theirs_listens.queue.qsize()
+        for hub, subscription in ((ours_hub, ours_listens), (their_hub, theirs_listens)):
+            subscription.close()
+            await hub.stop()
+        return heard, overheard
+
+    assert run_in_own_loop(scenario) == ("presence", 0)
+
+
+def test_the_channel_prefix_names_the_installation(settings):
+    settings.REDIS_URL = "redis://cache.example.nl:6379/3"
+    settings.LIVE_EVENTS_PREFIX = ""
+    assert events.channel_prefix() == "videoconsult:3:waitingroom:"
+    settings.LIVE_EVENTS_PREFIX = "praktijk-de-linde"
+    assert events.channel_prefix() == "praktijk-de-linde:waitingroom:"
