@@ -33,3 +33,17 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+class ExpectedShutdown(logging.Filter):
+    """A restart with pages listening: uvicorn ends the open event streams after its graceful timeout and says
+    so at ERROR ("Cancel 3 running task(s), timeout graceful shutdown exceeded"). Streams never end by
+    themselves, and their pages reconnect to the next server within seconds (static/js/live.js), so this is
+    every restart, not a fault: it is logged at INFO, where an operator's alerting does not wake anyone."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and "timeout graceful shutdown exceeded" in record.getMessage():
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            # Shown only where INFO is (uvicorn --log-level warning leaves it out).
+            return logging.getLogger(record.name).isEnabledFor(logging.INFO)
+        return True

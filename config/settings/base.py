@@ -350,12 +350,17 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "config.logging.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "config.logging.RedactSecrets"},
+        "expected_shutdown": {"()": "config.logging.ExpectedShutdown"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # uvicorn's access log prints paths, join tokens included: through the same filter.
         "uvicorn.access": {"handlers": ["console"], "propagate": False},
+        # A restart ends the open event streams on purpose (their pages reconnect): not an ERROR.
+        "uvicorn.error": {"filters": ["expected_shutdown"]},
         # Twilio logs every request with its phone number and text at INFO; those are clients' data.
         "twilio.http_client": {"level": "WARNING"},
         # django-axes reports every login at INFO; lockouts are WARNING and stay visible.
