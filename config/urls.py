@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
 from accounts.admin_site import admin_site
+from config.health import HealthView
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -24,6 +25,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Browsers ask for it on pages that name no icon (the admin's).
     path("favicon.ico", favicon, name="favicon"),
+    path("health/", HealthView.as_view(), name="health"),
 ]
 
 if settings.SERVE_MEDIA:

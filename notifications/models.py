@@ -244,3 +244,14 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (by name): the health URL reads beat's pulse here, in the database every
+    process shares, because without Redis each process has a cache of its own."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -24,6 +24,7 @@ from .errors import DeliveryError
 from .models import (
     PENDING_STATUSES,
     DeliveryStatus,
+    Heartbeat,
     MessageChannel,
     Notification,
     Purpose,
@@ -324,3 +325,8 @@ def resend_notification(*, notification: Notification) -> bool:
         if updated:
             transaction.on_commit(lambda: enqueue_sending([notification.pk]))
     return bool(updated)
+
+
+def beat_ran(*, name: str, now: datetime | None = None) -> None:
+    """Note that a periodic job ran now (notifications.health reads it)."""
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": now or timezone.now()})

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .health import BEAT
 
 
 @shared_task(name="notifications.send", acks_late=True, ignore_result=True)
@@ -12,5 +13,7 @@ def send_notification_task(notification_id: int) -> str:
 
 @shared_task(name="notifications.sweep", ignore_result=True)
 def sweep_outbox_task() -> dict:
+    # Only beat schedules the sweep: its last run is beat's (and a worker's) sign of life for /health/.
+    services.beat_ran(name=BEAT)
     result = services.sweep()
     return {"due": result.due, "requeued": result.requeued, "interrupted": result.interrupted}

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "django_otp",
+    "health_check",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
@@ -286,6 +287,10 @@ CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The outbox sweep queues due reminders and retries, and recovers rows whose task or worker was lost.
 NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=30.0)
+# /health/ fails when beat's sweep has not run for this long (a few missed sweeps), or a due message has
+# waited this long to be sent.
+HEALTH_BEAT_LATE_SECONDS = env.int("HEALTH_BEAT_LATE_SECONDS", default=int(NOTIFICATION_SWEEP_SECONDS * 4) + 60)
+HEALTH_UNSENT_LATE_SECONDS = env.int("HEALTH_UNSENT_LATE_SECONDS", default=600)
 # How long a queued or claimed row may wait before the sweep assumes its task was lost.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
@@ -307,6 +312,8 @@ _secure = env.bool("HTTPS", default=SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = _secure
 CSRF_COOKIE_SECURE = _secure
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure)
+# Load balancers probe over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _secure else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
 SECURE_HSTS_PRELOAD = _secure
