@@ -1,3 +1,4 @@
+import contextlib
 import os
 import shutil
 import time
@@ -61,9 +62,11 @@ def watch_policy(page) -> list[str]:
     return refused
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+@contextlib.contextmanager
+def watched_page(browser, live_server, **context_options):
+    """A page in a browser context of its own; when it closes, nothing was refused by the Content-Security-
+    Policy and every page it visited had its accessibility checked."""
+    context = browser.new_context(base_url=live_server.url, **context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     refused = watch_policy(page)
@@ -72,19 +75,18 @@ def page(browser, live_server):
     context.close()
     assert refused == []
     assert_every_page_checked(page)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with watched_page(browser, live_server, viewport={"width": 1280, "height": 900}) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    refused = watch_policy(page)
-    watch_visits(page, live_server.url)
-    yield page
-    context.close()
-    assert refused == []
-    assert_every_page_checked(page)
+    with watched_page(browser, live_server, viewport={"width": 390, "height": 844}, is_mobile=True) as page:
+        yield page
 
 
 def log_in(page, email: str, password: str) -> None:

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from scheduling.models import Appointment
-from tests.e2e.accessibility import assert_every_page_checked, watch_visits
-from tests.e2e.conftest import check_accessibility, log_in, watch_policy
+from tests.e2e.conftest import check_accessibility, log_in, watched_page
 from waitingroom.services import start_consult
 
 
@@ -31,15 +30,9 @@ def focused(page) -> str:
 @pytest.fixture
 def keyboard_page(browser, live_server):
     # Headless Chromium's date and time inputs take the American order: month, day, year; 10:00 AM.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    refused = watch_policy(page)
-    watch_visits(page, live_server.url)
-    yield page
-    context.close()
-    assert refused == []
-    assert_every_page_checked(page)
+    viewport = {"width": 1280, "height": 900}
+    with watched_page(browser, live_server, viewport=viewport, locale="en-US") as page:
+        yield page
 
 
 def type_into(page, selector: str, text: str) -> None:
@@ -123,11 +116,11 @@ def test_a_filter_chosen_by_keyboard_waits_for_the_button(keyboard_page, assista
 def test_a_client_goes_through_the_join_page_by_keyboard_alone(browser, live_server, consult, agent):
     """A client on a laptop without a mouse: the language, the camera and sound checks, then into the call."""
     participant = consult.participants.get()
-    context = browser.new_context(viewport={"width": 1024, "height": 800}, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    refused = watch_policy(page)
-    watch_visits(page, live_server.url)
+    with watched_page(browser, live_server, viewport={"width": 1024, "height": 800}) as page:
+        through_the_join_page(page, participant, consult, agent)
+
+
+def through_the_join_page(page, participant, consult, agent) -> None:
     page.route("https://video.test/**", lambda route: route.fulfill(body="<h1>video room</h1>"))
     page.goto(f"/join/{participant.token}/?lang=nl")
     check_accessibility(page)
@@ -151,6 +144,3 @@ def test_a_client_goes_through_the_join_page_by_keyboard_alone(browser, live_ser
     # The agent starts the consult: the page itself takes the client into the room, nothing to press.
     start_consult(appointment=consult, user=agent)
     page.wait_for_url("https://video.test/**")
-    context.close()
-    assert refused == []
-    assert_every_page_checked(page)
