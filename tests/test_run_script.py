@@ -17,7 +17,8 @@ PS, BASH = shutil.which("ps") or "ps", shutil.which("bash") or "bash"
 
 
 def alive(group: int) -> list[str]:
-    listed = subprocess.run([PS, "-g", str(group), "-o", "pid=,args="], capture_output=True, text=True).stdout
+    # -ww: never cut the command lines to the terminal width (a long checkout path hid "worker").
+    listed = subprocess.run([PS, "-ww", "-g", str(group), "-o", "pid=,args="], capture_output=True, text=True).stdout
     return [line for line in listed.splitlines() if line.strip()]
 
 
@@ -49,3 +50,9 @@ def test_ctrl_c_stops_web_worker_and_beat(tmp_path):
     finally:
         if alive(script.pid):
             os.killpg(script.pid, signal.SIGKILL)
+        # Reap the script and close its pipe, so no warning about them leaks into a later test.
+        if script.poll() is None:
+            script.kill()
+        if script.stdout and not script.stdout.closed:
+            script.stdout.close()
+        script.wait(timeout=15)
