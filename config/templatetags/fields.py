@@ -49,6 +49,21 @@ def field(bound: BoundField, css_class: str = "") -> SafeString:
     )
 
 
+@register.simple_tag
+def hidden_fields(form: BaseForm) -> SafeString:
+    """A form of hidden inputs only (a formset's management form) without the template Django renders it
+    through: its errors are the formset's, which the page shows where it shows those."""
+    return SafeString("".join(str(bound) for bound in form.hidden_fields()))
+
+
+@register.simple_tag
+def chips(bound: BoundField) -> SafeString:
+    """A multiple-choice field's boxes as chips (the weekdays of a series): each box with its label."""
+    return format_html_join(
+        "", '<label class="chip">{} <span>{}</span></label>', ((box.tag(), box.choice_label) for box in bound)
+    )
+
+
 def _target(bound: BoundField) -> str:
     """The element a summary link goes to: the input, or the first option of a set of radios or boxes."""
     if bound.id_for_label:
@@ -79,7 +94,8 @@ def _mistakes(form: BaseForm | BaseFormSet, row_label: str = "") -> Iterator[tup
 def error_summary(*forms: BaseForm | BaseFormSet | None) -> SafeString:
     """After a failed submit, what went wrong, at the top of the form: each mistake links to its field, and
     static/js/app.js moves the focus here so a keyboard or screen-reader user starts at the list."""
-    mistakes = [mistake for form in forms if form is not None for mistake in _mistakes(form)]
+    # An unbound form (every GET) has no mistakes: skip walking its fields.
+    mistakes = [mistake for form in forms if form is not None and form.is_bound for mistake in _mistakes(form)]
     if not mistakes:
         return SafeString("")
     items = format_html_join(
