@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from accounts.admin_site import admin_site
 from config.health import HealthView
+from config.metrics import metrics
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -26,6 +27,7 @@ urlpatterns = [
     # Browsers ask for it on pages that name no icon (the admin's).
     path("favicon.ico", favicon, name="favicon"),
     path("health/", HealthView.as_view(), name="health"),
+    path("metrics/", metrics, name="metrics"),
 ]
 
 if settings.SERVE_MEDIA:

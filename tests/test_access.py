@@ -88,6 +88,9 @@ ACCESS = {
     # The same report for everyone and no login (load balancers ask it); 500 here: beat has not run in this
     # test's world (tests/test_health.py has the healthy answer).
     "health": ("get", ["500", "500", "500", "500", "500"]),
+    # The address decides, not the login: the test client asks from the loopback, which may scrape; other
+    # addresses and the token are in tests/test_metrics.py.
+    "metrics": ("get", [OK, OK, OK, OK, OK]),
     "media": ("get", [D, D, D, D, D]),
     # The admin: its index, and the erasure page and audit export added to it (models are walked below).
     "admin:index": ("get", [L, L, L, OK, OK]),

@@ -23,6 +23,7 @@ from scheduling.selectors import get_visible_appointment
 from . import calls, ratelimit, services
 from .events import Signal, Subscription, call_channel, consult_channel, hub, peer_channel, team_channel
 from .heartbeat import Heartbeat
+from .metrics import streams_open
 from .selectors import LinkState, client_page, link_state, participant_for_token
 
 # A comment line this often keeps proxies from closing an idle stream; the open client pages' presence is
@@ -68,6 +69,7 @@ async def _release_request_connections() -> None:
 async def _stream(
     subscription: Subscription,
     *,
+    kind: str,
     open_page: services.OpenPage | None = None,
     on_tick: Callable[[], Awaitable[None]] | None = None,
     on_close: Callable[[], Awaitable[None]] | None = None,
@@ -75,6 +77,7 @@ async def _stream(
     # Kept waiting from the first byte sent until the connection goes: a stream that never starts (the
     # browser went before the response) is never counted.
     beat = presence_heartbeat.add(open_page) if open_page is not None else None
+    streams_open.labels(kind).inc()
     try:
         yield "retry: 2000\n\n"
         while True:
@@ -88,6 +91,7 @@ async def _stream(
                 yield f"event: signal\ndata: {event.data}\n\n" if isinstance(event, Signal) else f"data: {event}\n\n"
     finally:
         # The browser went away (Django cancels the stream when the connection closes).
+        streams_open.labels(kind).dec()
         if beat is not None:
             presence_heartbeat.discard(beat)
         subscription.close()
@@ -119,7 +123,7 @@ async def agent_events(request: HttpRequest) -> HttpResponseBase:
         return HttpResponse(status=403)
     team_ids = await sync_to_async(_visible_team_ids)(user)
     await _release_request_connections()
-    return _response(_stream(hub.subscribe([team_channel(pk) for pk in team_ids])))
+    return _response(_stream(hub.subscribe([team_channel(pk) for pk in team_ids]), kind="agent"))
 
 
 def _participant(request: HttpRequest, token: str) -> Participant | Blocked | None:
@@ -152,7 +156,7 @@ async def client_events(request: HttpRequest, token: str) -> HttpResponseBase:
         await _pooled(services.leave)(participant=participant, page=page)
 
     open_page = services.OpenPage(participant=participant, page=page)
-    return _response(_stream(subscription, open_page=open_page, on_close=gone))
+    return _response(_stream(subscription, kind="client", open_page=open_page, on_close=gone))
 
 
 # --- built-in video calls -------------------------------------------------------------------------------
@@ -186,7 +190,7 @@ async def _call_stream(appointment: Appointment, participant: Participant | None
     async def gone() -> None:
         await _pooled(calls.leave)(attendance_id=attendance.pk)
 
-    return _response(_stream(subscription, on_tick=still_here, on_close=gone))
+    return _response(_stream(subscription, kind="call", on_tick=still_here, on_close=gone))
 
 
 def _client_in_call(request: HttpRequest, token: str) -> Participant | Blocked | None:

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last, as django-prometheus asks: requests and latencies by view, method and status (/metrics/).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "accounts.middleware.SecondStepMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -291,6 +294,11 @@ NOTIFICATION_SWEEP_SECONDS = env.float("NOTIFICATION_SWEEP_SECONDS", default=30.
 # waited this long to be sent.
 HEALTH_BEAT_LATE_SECONDS = env.int("HEALTH_BEAT_LATE_SECONDS", default=int(NOTIFICATION_SWEEP_SECONDS * 4) + 60)
 HEALTH_UNSENT_LATE_SECONDS = env.int("HEALTH_UNSENT_LATE_SECONDS", default=600)
+# /metrics/ (config/metrics.py) answers these addresses or networks, and any request that carries METRICS_TOKEN
+# as a bearer token; nobody else. Prometheus's multiprocess directory is PROMETHEUS_MULTIPROC_DIR, read by
+# prometheus_client itself.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # How long a queued or claimed row may wait before the sweep assumes its task was lost.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
@@ -312,8 +320,8 @@ _secure = env.bool("HTTPS", default=SITE_URL.startswith("https://"))
 SESSION_COOKIE_SECURE = _secure
 CSRF_COOKIE_SECURE = _secure
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure)
-# Load balancers probe over plain http inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Load balancers probe, and Prometheus scrapes, over plain http inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics/$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _secure else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
 SECURE_HSTS_PRELOAD = _secure
