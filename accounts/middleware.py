@@ -71,9 +71,11 @@ SEEN_AT = "seen_at"
 # A page's own requests say so with this header (static/js: the waiting room's polling, the idle clock's
 # "how long is left?"), so that a page left open does not keep its session alive.
 BACKGROUND_HEADER = "X-Background"
-# Event streams are background by nature, and EventSource cannot send a header.
+# Event streams are background by nature, and EventSource cannot send a header. A logo is fetched by the page,
+# and a publicly cached answer must not carry the session cookie that a noted activity would set.
 BACKGROUND_VIEWS = frozenset(
     {
+        "logo",
         "waitingroom:agent-events",
         "waitingroom:client-events",
         "waitingroom:agent-call-events",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .branding import LogoField
 from .colours import COLOUR_PATTERN, BrandColours, brand_colours, is_colour
 from .validators import validate_one_line
 
@@ -40,7 +41,7 @@ class Organisation(models.Model):
     default_language = models.CharField(
         _("default language"), max_length=2, choices=Language.choices, default=Language.DUTCH
     )
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    logo = LogoField(_("logo"), blank=True)
     primary_colour = models.CharField(
         _("primary colour"),
         max_length=7,

@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.templatetags.static import static
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from django.views.static import serve
 
 from accounts.admin_site import admin_site
+from accounts.branding import logo
 from config.health import HealthView
 from config.metrics import metrics
 
@@ -28,8 +27,6 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("health/", HealthView.as_view(), name="health"),
     path("metrics/", metrics, name="metrics"),
+    # Logos from the default storage, whichever it is; /media/ as before, so links in mails sent earlier work.
+    path("media/logos/<str:name>", logo, name="logo"),
 ]
-
-if settings.SERVE_MEDIA:
-    # Media holds only public branding (logos); a deployment behind a web server may serve it there.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

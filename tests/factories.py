@@ -1,7 +1,10 @@
+import io
 from datetime import timedelta
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import Membership, Organisation, Role, Team, User
 from notifications.models import OffsetUnit, ReminderChannel, ReminderRule
@@ -120,3 +123,17 @@ def sms_participant(name: str = "Sam Sms", phone: str = "06 12345678", language:
 
 def link_participant(name: str = "Lee Link"):
     return ParticipantInput(name=name, channel="link", language="en")
+
+
+def image(colour: str, *, format: str = "PNG") -> bytes:
+    """A small image file's bytes; another colour gives other bytes."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, format=format)
+    return out.getvalue()
+
+
+def give_logo(organisation: Organisation, content: bytes, name: str = "logo.png") -> str:
+    """Upload a logo as the admin does; returns the URL pages show it at."""
+    organisation.logo = ContentFile(content, name=name)
+    organisation.save()
+    return organisation.logo.url

@@ -91,7 +91,8 @@ ACCESS = {
     # The address decides, not the login: the test client asks from the loopback, which may scrape; other
     # addresses and the token are in tests/test_metrics.py.
     "metrics": ("get", [OK, OK, OK, OK, OK]),
-    "media": ("get", [D, D, D, D, D]),
+    # Logos are public branding, named by their content; this one does not exist.
+    "logo": ("get", [D, D, D, D, D]),
     # The admin: its index, and the erasure page and audit export added to it (models are walked below).
     "admin:index": ("get", [L, L, L, OK, OK]),
     "admin:privacy-erase": ("get", [L, L, L, OK, OK]),
@@ -117,7 +118,8 @@ def _names(patterns, namespace=""):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from _names(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}" if pattern.name else "media"
+            # The admin's unnamed patterns (its old object URLs) fall under "admin:" with the rest of it.
+            yield f"{namespace}{pattern.name or '(unnamed)'}"
 
 
 def _site_names() -> set[str]:
@@ -177,8 +179,8 @@ def world(db, django_capture_on_commit_callbacks):
 
 
 def _url(name: str, world) -> str:
-    if name == "media":
-        return "/media/nothing-here.png"
+    if name == "logo":
+        return reverse(name, kwargs={"name": "nothing-here.png"})
     if name == "notifications:resend":
         return reverse(name, args=[world["notification"].public_id])
     if name == "accounts:password-reset-confirm":

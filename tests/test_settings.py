@@ -110,3 +110,20 @@ def test_a_node_of_a_real_site_refuses_to_start_without_secret_key(tmp_path):
     local = {"VAR_DIR": str(tmp_path)}
     assert _manage("check", env=local).returncode == 0
     assert (tmp_path / "secret_key").read_text().strip()
+
+
+def test_media_storage_is_chosen_by_the_environment_and_a_wrong_choice_stops_the_start(tmp_path):
+    env = {**_production(tmp_path), "MEDIA_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "praktijk-logos"}
+    env["AWS_S3_ENDPOINT_URL"] = "https://s3.example.nl"
+    assert _manage("check", "--deploy", "--fail-level", "WARNING", env=env).returncode == 0
+    code = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name)"
+    )
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.stdout.split() == ["S3Storage", "praktijk-logos"], result.stderr
+
+    del env["AWS_STORAGE_BUCKET_NAME"]
+    assert "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME" in _manage("check", env=env).stderr
+    env["MEDIA_STORAGE"] = "ftp"
+    assert "MEDIA_STORAGE must be one of filesystem, s3, not 'ftp'" in _manage("check", env=env).stderr

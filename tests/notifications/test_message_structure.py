@@ -10,7 +10,7 @@ from notifications.emails import render_email
 from notifications.letter import inner_text
 from notifications.models import Notification, Purpose
 from scheduling.services import cancel_appointment
-from tests.factories import ReminderRuleFactory
+from tests.factories import ReminderRuleFactory, give_logo, image
 
 from .conftest import email_participant
 
@@ -137,3 +137,10 @@ def test_a_change_opens_with_the_message_then_says_what_changed(book, edit, orga
 )
 def test_a_text_inside_a_message_loses_its_own_greeting_and_closing(written, inside):
     assert inner_text(written) == inside
+
+
+def test_the_email_shows_the_logo_from_its_current_address_on_the_site(smtp, book, organisation, settings):
+    url = give_logo(organisation, image("red"))
+    book(email_participant(name="Wim de Groot", language="nl"))
+    html = smtp.to("chris@example.org")[0].get_body(("html",)).get_content()
+    assert f'src="{settings.SITE_URL}{url}"' in html
