@@ -255,7 +255,9 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
         .values_list("pk", flat=True)[:batch]
     )
     if lost:
-        Notification.objects.filter(pk__in=lost).update(queued_at=now, updated_at=now)
+        Notification.objects.filter(pk__in=lost, status=DeliveryStatus.QUEUED, queued_at__lt=now - lease).update(
+            queued_at=now, updated_at=now
+        )
     stale = Notification.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease)
     # A worker died while sending. Email goes again with the same Message-ID, which mail clients drop as a
     # duplicate; an SMS has no such key, so it is marked for a person to check instead of sent twice.
@@ -269,10 +271,20 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
     )
     resend = list(stale.filter(channel=MessageChannel.EMAIL).order_by().values_list("pk", flat=True)[:batch])
     if resend:
-        Notification.objects.filter(pk__in=resend, status=DeliveryStatus.SENDING).update(
+        # The lease again: another sweep may have queued the row a moment ago and a worker claimed it afresh.
+        Notification.objects.filter(pk__in=resend, status=DeliveryStatus.SENDING, claimed_at__lt=now - lease).update(
             status=DeliveryStatus.QUEUED, queued_at=now, updated_at=now
         )
-    transaction.on_commit(lambda: enqueue_sending(due + lost + resend))
+    # A second beat's sweep may have moved some of the same rows an instant earlier. Each sweep queues only the
+    # rows that carry its own `now`, so every row's task is queued once however many beats run.
+    candidates = due + lost + resend
+    moved = set(
+        Notification.objects.filter(pk__in=candidates, status=DeliveryStatus.QUEUED, queued_at=now)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    queued = [pk for pk in candidates if pk in moved]  # due ones first, earliest first
+    transaction.on_commit(lambda: enqueue_sending(queued))
     return SweepResult(due=len(due), requeued=len(lost) + len(resend), interrupted=interrupted)
 
 
