@@ -11,11 +11,12 @@ Without ENCRYPTION_KEYS (a local run, the tests) a key is generated once into VA
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -130,6 +131,17 @@ class EncryptedTextField(models.TextField):
 
     def from_db_value(self, value: str | None, expression: object, connection: BaseDatabaseWrapper) -> str | None:
         return decrypt(value) if value else value
+
+
+def encrypted_fields() -> Iterator[tuple[type[models.Model], EncryptedTextField]]:
+    """Every encrypted column of every installed model, each once."""
+    for model in apps.get_models():
+        # A proxy shares its table with its concrete model, which is visited on its own.
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedTextField):
+                yield model, field
 
 
 def rewrite_column(

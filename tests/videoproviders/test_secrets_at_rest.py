@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
@@ -191,3 +191,20 @@ def test_the_admin_shows_neither_the_secret_nor_its_encrypted_form(org_admin, or
     for page in pages:
         assert API_KEY not in page and stored not in page
         assert "••••cdef" in page
+
+
+def test_checking_the_keys_reads_every_secret_and_fails_naming_how_many_no_key_decrypts(settings, organisation):
+    old = _key()
+    settings.ENCRYPTION_KEYS = [old]
+    ServiceAccount.objects.create(
+        organisation=organisation, provider="whereby", secret=API_KEY, webhook_secret=WEBHOOK_SECRET
+    )
+    out = StringIO()
+    call_command("check_encryption_keys", stdout=out)
+    assert out.getvalue().strip() == "All 2 stored secret(s) decrypt with ENCRYPTION_KEYS."
+
+    settings.ENCRYPTION_KEYS = [_key()]
+    with pytest.raises(CommandError, match=r"2 of 2 stored secret\(s\) cannot be decrypted with ENCRYPTION_KEYS"):
+        call_command("check_encryption_keys", stdout=StringIO())
+    settings.ENCRYPTION_KEYS = [_key(), old]
+    call_command("check_encryption_keys", stdout=StringIO())

@@ -7,11 +7,10 @@ It covers every EncryptedTextField of every installed model. It lives in this ap
 one and this app owns the only encrypted fields so far; nothing in it is specific to video.
 """
 
-from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from config.encryption import EncryptedTextField, rewrite_column, rotate
+from config.encryption import encrypted_fields, rewrite_column, rotate
 
 
 class Command(BaseCommand):
@@ -25,11 +24,6 @@ class Command(BaseCommand):
         rewritten = 0
         # All or nothing: a value no key can decrypt stops the command before anything is written.
         with transaction.atomic(using=using):
-            for model in apps.get_models():
-                # A proxy shares its table with its concrete model, which is visited on its own.
-                if model._meta.proxy or not model._meta.managed:
-                    continue
-                for field in model._meta.concrete_fields:
-                    if isinstance(field, EncryptedTextField):
-                        rewritten += rewrite_column(model, field.name, rotate, using=using)
+            for model, field in encrypted_fields():
+                rewritten += rewrite_column(model, field.name, rotate, using=using)
         self.stdout.write(f"Re-encrypted {rewritten} value(s) with the first key of ENCRYPTION_KEYS.")
