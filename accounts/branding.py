@@ -3,6 +3,7 @@ one server, or a bucket every node shares), and served by the app with headers t
 keep it for a year. A new logo has new content, so a new name and a new URL: nothing cached goes stale."""
 
 import hashlib
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -77,3 +78,18 @@ def logo(request: HttpRequest, name: str) -> HttpResponseBase:
     except FileNotFoundError:
         raise Http404
     return FileResponse(file, content_type=content_type, headers=headers)
+
+
+class LogoCachingMiddleware:
+    """First in MIDDLEWARE, so it sees the response last: a logo's answer is the same for everyone, but the
+    session and locale middleware add `Vary: Cookie, Accept-Language` to every response, and shared caches
+    then keep one copy per visitor, or none."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.get("Cache-Control") == CACHE_CONTROL:
+            del response["Vary"]
+        return response

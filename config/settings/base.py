@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First and last, as django-prometheus asks: requests and latencies by view, method and status (/metrics/).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # First, so it has the last word on a logo's response (no Vary: it is the same for everyone).
+    "accounts.branding.LogoCachingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

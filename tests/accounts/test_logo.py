@@ -28,6 +28,8 @@ def test_a_logo_is_served_with_a_year_of_caching_its_type_nosniff_and_an_etag(cl
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["ETag"].strip('"') in url
     assert "Set-Cookie" not in response
+    # The same answer for everyone: a shared cache keeps one copy, not one per cookie or language.
+    assert "Vary" not in response
 
 
 def test_asking_again_with_the_etag_gets_304_with_the_same_cache_headers(client, organisation):
@@ -52,6 +54,7 @@ def test_a_signed_in_user_fetching_the_logo_gets_no_session_cookie_with_it(assis
     response.close()
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
+    assert "Vary" not in response
 
 
 def test_a_changed_logo_gets_a_new_url_and_the_old_one_keeps_serving_its_own_bytes(client, organisation):
