@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +59,20 @@ def server_environment(*, var_dir: Path, env: dict[str, str] | None = None) -> d
 
 @contextlib.contextmanager
 def uvicorn_server(
-    *, var_dir: Path, env: dict[str, str] | None = None, workers: int = 1, log: Path | None = None
+    *,
+    var_dir: Path,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    log: Path | None = None,
+    options: Sequence[str] = (),
 ) -> Iterator[str]:
     """The app as production serves its event streams (uvicorn, ASGI: event streams work), with the test
-    settings, on the test database; yields its address. `env` adds or overrides variables (REDIS_URL...)."""
+    settings, on the test database; yields its address. `env` adds or overrides variables (REDIS_URL...), `options`
+    command-line options (a later one wins over the same one before it)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--lifespan", "off", "--log-level", "warning"]
-    command += ["--timeout-graceful-shutdown", "2"]
+    command += ["--timeout-graceful-shutdown", "2", *options]
     with (
         logging_to(log) as output,
         serving(command, port=port, env=server_environment(var_dir=var_dir, env=env), output=output) as address,
@@ -76,13 +82,19 @@ def uvicorn_server(
 
 @contextlib.contextmanager
 def gunicorn_server(
-    *, var_dir: Path, env: dict[str, str] | None = None, workers: int = 1, log: Path | None = None
+    *,
+    var_dir: Path,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    log: Path | None = None,
+    options: Sequence[str] = (),
 ) -> Iterator[str]:
     """The app as production serves its pages (gunicorn, WSGI sync workers: event streams answer 503), with
     the test settings, on the test database; yields its address."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     command += ["--workers", str(workers), "--log-level", "warning", "--graceful-timeout", "2", "--no-control-socket"]
+    command += options
     with (
         logging_to(log) as output,
         serving(command, port=port, env=server_environment(var_dir=var_dir, env=env), output=output) as address,

@@ -5,6 +5,7 @@ filesystem Celery broker. Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, A
 mail settings; see the README for the full list.
 """
 
+import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.logging import FORMATS as LOG_FORMATS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -74,9 +77,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First and last, as django-prometheus asks: requests and latencies by view, method and status (/metrics/).
+    # First: every line logged while a request is handled carries its id.
+    "config.requestid.RequestIdMiddleware",
+    # Outermost but for the request id, and last, as django-prometheus asks: requests and latencies by view,
+    # method and status (/metrics/).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    # First, so it has the last word on a logo's response (no Vary: it is the same for everyone).
+    # Early, so it has the last word on a logo's response (no Vary: it is the same for everyone).
     "accounts.branding.LogoCachingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -390,26 +396,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "redact": {"()": "config.logging.RedactSecrets"},
-        "expected_shutdown": {"()": "config.logging.ExpectedShutdown"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # uvicorn's access log prints paths, join tokens included: through the same filter.
-        "uvicorn.access": {"handlers": ["console"], "propagate": False},
-        # A restart ends the open event streams on purpose (their pages reconnect): not an ERROR.
-        "uvicorn.error": {"filters": ["expected_shutdown"]},
+# Logs: one line a record (time, level, logger, request id, message) on standard error, as text or JSON lines
+# (LOG_FORMAT=json). config/logging.json is the part gunicorn and uvicorn read too (--log-config-json,
+# --log-config); Celery's worker and beat use this whole dictionary (config/celery.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in LOG_FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {LOG_FORMAT!r}.")
+LOGGING = json.loads((BASE_DIR / "config" / "logging.json").read_text())
+LOGGING["handlers"]["console"]["format"] = LOG_FORMAT
+LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="INFO")
+LOGGING["loggers"].update(
+    {
         # Twilio logs every request with its phone number and text at INFO; those are clients' data.
         "twilio.http_client": {"level": "WARNING"},
         # django-axes reports every login at INFO; lockouts are WARNING and stay visible.
         "axes": {"level": "WARNING"},
-    },
-}
+    }
+)
 
 # Waiting room: a client whose page has not checked in for this long is no longer waiting.
 WAITING_PRESENCE_TIMEOUT_SECONDS = env.int("WAITING_PRESENCE_TIMEOUT_SECONDS", default=15)

@@ -1,0 +1,153 @@
+"""Logs an operator can read: every line with its time, level, logger and request id, as text or as JSON lines,
+from the app and from the servers and Celery processes around it alike; a failing page logged at ERROR with
+its request id; no join token anywhere, tracebacks included."""
+
+import json
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+import requests
+from celery import Celery
+from django.conf import settings
+
+from config.logging import REQUEST_ID
+from tests.factories import ParticipantFactory
+from tests.processes import ROOT, gunicorn_server, server_environment, uvicorn_server
+
+# A record's first line; the lines of its traceback follow it.
+RECORD = re.compile(
+    r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (DEBUG|INFO|WARNING|ERROR|CRITICAL) (\S+) \[(\S+)\] (.*)$"
+)
+REQUEST_ID_FROM_PROXY = "3f2c9a7e1b4d4e0f9a8b7c6d5e4f3a2b"  # as nginx's $request_id looks
+FAILING = {"DJANGO_SETTINGS_MODULE": "tests.failing_settings"}
+
+
+def records(text: str) -> list[dict]:
+    """The text log as records: time, level, logger, request id, message and the lines that follow it."""
+    found: list[dict] = []
+    for line in text.splitlines():
+        if match := RECORD.match(line):
+            timestamp, level, logger, request_id, message = match.groups()
+            found.append(
+                {"timestamp": timestamp, "level": level, "logger": logger, "request_id": request_id, "message": message}
+            )
+            found[-1]["more"] = ""
+        elif found:
+            found[-1]["more"] += line + "\n"
+    return found
+
+
+@pytest.fixture
+def participant(transactional_db):
+    return ParticipantFactory(name="Jan Peters", email="jan.peters@example.org", phone="+31612345678")
+
+
+def test_a_failing_page_logs_an_error_with_its_request_id_under_gunicorn(participant, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    options = ["--log-config-json", "config/logging.json", "--log-level", "info"]
+    with gunicorn_server(var_dir=tmp_path / "var", env=FAILING, log=log, options=options) as site:
+        failed = requests.get(
+            f"{site}/join/{participant.token}/failing/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY}, timeout=10
+        )
+        # A header that is no proxy's request id is replaced by one made here.
+        other = requests.get(f"{site}/accounts/login/", headers={"X-Request-ID": "<script> alert"}, timeout=10)
+    assert failed.status_code == 500
+    assert failed.headers["X-Request-ID"] == REQUEST_ID_FROM_PROXY
+    made = other.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+    text = log.read_text()
+    assert participant.token not in text
+    found = records(text)
+    [error] = [r for r in found if r["level"] == "ERROR"]
+    assert error["logger"] == "django.request"
+    assert error["request_id"] == REQUEST_ID_FROM_PROXY
+    assert error["message"] == "Internal Server Error: /join/[token]/failing/"
+    # The traceback is there, the join link in its exception redacted.
+    assert "RuntimeError: Could not tell" in error["more"] and "/join/[token]/" in error["more"]
+    # gunicorn's own lines, from before the app was loaded and after, look like the app's.
+    assert any(r["logger"] == "gunicorn.error" and r["message"].startswith("Starting gunicorn") for r in found)
+    access = [r for r in found if r["logger"] == "gunicorn.access"]
+    assert [r["request_id"] for r in access] == [REQUEST_ID_FROM_PROXY, made]
+    assert '"GET /join/[token]/failing/ HTTP/1.1" 500' in access[0]["message"]
+    # Lines outside a request say so.
+    assert {r["request_id"] for r in found if r["logger"] == "gunicorn.error"} == {"-"}
+
+
+def test_json_lines_under_uvicorn_carry_the_same_fields(participant, tmp_path):
+    log = tmp_path / "uvicorn.log"
+    options = ["--log-config", "config/logging.json", "--log-level", "info"]
+    env = {**FAILING, "LOG_FORMAT": "json"}
+    with uvicorn_server(var_dir=tmp_path / "var", env=env, log=log, options=options) as site:
+        failed = requests.get(
+            f"{site}/join/{participant.token}/failing/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY}, timeout=10
+        )
+    assert failed.status_code == 500
+    text = log.read_text()
+    assert participant.token not in text
+    lines = [json.loads(line) for line in text.splitlines()]  # every line is one JSON object
+    for line in lines:
+        assert {"timestamp", "level", "logger", "request_id", "message"} <= line.keys(), line
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["timestamp"])
+    [error] = [line for line in lines if line["level"] == "ERROR"]
+    assert error["logger"] == "django.request" and error["request_id"] == REQUEST_ID_FROM_PROXY
+    assert error["message"] == "Internal Server Error: /join/[token]/failing/"
+    assert "RuntimeError: Could not tell" in error["exc_info"] and "/join/[token]/" in error["exc_info"]
+    [access] = [line for line in lines if line["logger"] == "uvicorn.access"]
+    assert access["request_id"] == REQUEST_ID_FROM_PROXY and "/join/[token]/failing/" in access["message"]
+    assert any(line["message"].startswith("Started server process") for line in lines)
+
+
+@pytest.fixture
+def redis_url():
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/12"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {url} (make run does not need it; CI starts it)")
+    finally:
+        client.close()
+    return url
+
+
+def wait_for(condition, *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_a_task_queued_during_a_request_logs_with_its_request_id_in_the_worker(transactional_db, tmp_path, redis_url):
+    queue = f"logs-{uuid.uuid4().hex}"  # a queue of this test's own on a Redis others may share
+    log = tmp_path / "worker.log"
+    env = server_environment(var_dir=tmp_path / "var", env={"REDIS_URL": redis_url})
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1"]
+    command += ["--queues", queue, "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    producer = Celery(broker=redis_url)
+    with log.open("w") as output:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True)
+    try:
+        reset = REQUEST_ID.set(REQUEST_ID_FROM_PROXY)  # as RequestIdMiddleware does for a request
+        try:
+            producer.send_task("notifications.sweep", queue=queue)
+        finally:
+            REQUEST_ID.reset(reset)
+        producer.send_task("notifications.sweep", queue=queue)  # from outside any request, as beat does
+        wait_for(lambda: log.read_text().count("succeeded in") == 2, seconds=30, what="the two tasks")
+    finally:
+        producer.close()
+        worker.terminate()
+        worker.wait(timeout=15)
+    found = records(Path(log).read_text())
+    done = [r for r in found if "succeeded in" in r["message"]]
+    assert [r["request_id"] for r in done] == [REQUEST_ID_FROM_PROXY, "-"]
+    assert all(r["logger"] == "celery.app.trace" for r in done)
+    # Celery's own lines went through the same handler and format (it did not take over the root logger).
+    assert any(r["logger"] == "celery.apps.worker" and r["message"].endswith("ready.") for r in found)
