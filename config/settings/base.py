@@ -18,6 +18,7 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import admins, init_sentry
 from config.logging import FORMATS as LOG_FORMATS
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -396,6 +397,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Errors: to Sentry when SENTRY_DSN is set, else mailed to ADMINS ("Ops <ops@example.nl>, ..."); either way
+# without clients' personal data or tokens (config/errors.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+ADMINS = admins(env.str("ADMINS", default=""))
+if SENTRY_DSN:
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
 # Logs: one line a record (time, level, logger, request id, message) on standard error, as text or JSON lines
 # (LOG_FORMAT=json). config/logging.json is the part gunicorn and uvicorn read too (--log-config-json,
 # --log-config); Celery's worker and beat use this whole dictionary (config/celery.py).
@@ -411,8 +424,22 @@ LOGGING["loggers"].update(
         "twilio.http_client": {"level": "WARNING"},
         # django-axes reports every login at INFO; lockouts are WARNING and stay visible.
         "axes": {"level": "WARNING"},
+        # Django's default has a console handler of its own (DEBUG) beside ours; errors are mailed to ADMINS
+        # unless Sentry has them.
+        "django": {"handlers": [] if SENTRY_DSN else ["mail_admins"], "level": "INFO"},
     }
 )
+LOGGING["filters"].update(
+    {
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "redact": {"()": "config.logging.RedactSecrets"},
+    }
+)
+LOGGING["handlers"]["mail_admins"] = {
+    "level": "ERROR",
+    "class": "config.errors.ScrubbingAdminEmailHandler",
+    "filters": ["require_debug_false", "redact"],
+}
 
 # Waiting room: a client whose page has not checked in for this long is no longer waiting.
 WAITING_PRESENCE_TIMEOUT_SECONDS = env.int("WAITING_PRESENCE_TIMEOUT_SECONDS", default=15)

@@ -1,0 +1,143 @@
+"""Errors reported to the people who fix them, without the clients' data: to Sentry when SENTRY_DSN is set (a
+real gunicorn with the real SDK, sending to a fake ingest on 127.0.0.1), by mail to ADMINS otherwise."""
+
+import gzip
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from django.core import mail
+from django.test import Client
+
+from config.errors import admins, scrub
+from tests.factories import ParticipantFactory
+from tests.processes import free_port, gunicorn_server
+
+MESSAGE_TEXT = "Ik ben tien minuten later, groet van Jan"
+SESSION = "s3ss10nv4lu3ab12cd34ef56gh78ij90"
+REQUEST_ID = "3f2c9a7e1b4d4e0f9a8b7c6d5e4f3a2b"
+
+
+@pytest.fixture
+def participant(transactional_db):
+    return ParticipantFactory(name="Jan Peters", email="jan.peters@example.org", phone="+31612345678")
+
+
+def private_strings(participant) -> list[str]:
+    # The number also as a client would type it, and the bare name parts.
+    return [participant.token, "Jan Peters", "Peters", "jan.peters", "612345678", MESSAGE_TEXT, "tien minuten", SESSION]
+
+
+def fail_with_everything_around(base_url: str, participant, session) -> int:
+    """A client's request to the failing page: a message text, their details, a session, a bearer token."""
+    response = session.post(
+        f"{base_url}/join/{participant.token}/failing/?q=Jan+Peters",
+        data={"text": MESSAGE_TEXT, "name": participant.name, "email": participant.email, "phone": participant.phone},
+        headers={
+            "X-Request-ID": REQUEST_ID,
+            "Authorization": "Bearer abcdef0123456789",
+            "Cookie": f"sessionid={SESSION}",
+        },
+    )
+    return response.status_code
+
+
+class FakeSentry(BaseHTTPRequestHandler):
+    """Sentry's envelope endpoint: keeps each envelope's text."""
+
+    envelopes: list[str]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        self.envelopes.append(body.decode())
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def sentry():
+    envelopes: list[str] = []
+    handler = type("Handler", (FakeSentry,), {"envelopes": envelopes})
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], envelopes
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_an_error_reaches_sentry_without_tokens_names_numbers_or_message_texts(participant, sentry, tmp_path):
+    port, envelopes = sentry
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.failing_settings",
+        "SENTRY_DSN": f"http://publickey@127.0.0.1:{port}/1",
+        "SENTRY_ENVIRONMENT": "test",
+    }
+    with gunicorn_server(var_dir=tmp_path / "var", env=env) as site, requests.Session() as session:
+        assert fail_with_everything_around(site, participant, session) == 500
+        deadline = time.monotonic() + 15
+        while not any('"type":"event"' in envelope for envelope in envelopes) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    sent = "\n".join(envelopes)
+    assert '"type":"event"' in sent, sent
+    assert "RuntimeError" in sent
+    assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in sent
+    assert '"request_id":"3f2c9a7e1b4d4e0f9a8b7c6d5e4f3a2b"' in sent  # the way into the site's own log
+    for private in private_strings(participant):
+        assert private not in sent
+    assert "abcdef0123456789" not in sent  # the bearer token
+
+
+def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(participant, settings):
+    settings.ROOT_URLCONF = "tests.failing_site"
+    settings.ADMINS = admins("Ops <ops@example.nl>")
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = SESSION
+    response = client.post(
+        f"/join/{participant.token}/failing/?q=Jan+Peters",
+        {"text": MESSAGE_TEXT, "name": participant.name, "email": participant.email, "phone": participant.phone},
+        headers={"X-Request-ID": REQUEST_ID},
+    )
+    assert response.status_code == 500
+    [report] = mail.outbox
+    assert report.to == ["ops@example.nl"]
+    assert "Internal Server Error: /join/[token]/failing/" in report.subject
+    assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in report.body
+    assert "Traceback" in report.body and "q = '********************'" in report.body
+    sent = report.subject + report.body + "".join(str(part) for part in report.attachments)
+    for private in private_strings(participant):
+        assert private not in sent
+
+
+def test_admins_are_read_as_names_and_addresses():
+    assert admins("Ops <ops@example.nl>, Jan de Vries <jan@example.nl>") == [
+        ("Ops", "ops@example.nl"),
+        ("Jan de Vries", "jan@example.nl"),
+    ]
+    assert admins("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("to jan.peters@example.org or +31 6 1234 5678", "to [email] or [phone]"),
+        ("call 0612345678 or 06-12345678 from 192.0.2.7", "call [phone] or [phone] from [address]"),
+        # What looks like a number but is none stays: times, versions, ids.
+        (
+            "2026-12-02T12:42:00.123Z uvicorn 0.54.0 id 0a84b80986a74eb3",
+            "2026-12-02T12:42:00.123Z uvicorn 0.54.0 id 0a84b80986a74eb3",
+        ),
+    ],
+)
+def test_scrub_replaces_addresses_and_numbers_only(text, expected):
+    assert scrub(text) == expected
