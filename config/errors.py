@@ -121,8 +121,9 @@ class ScrubbingExceptionReporterFilter(SafeExceptionReporterFilter):
         # Booking forms and the waiting room's messages are names, addresses and texts: keys only.
         return {key: self.cleansed_substitute for key in request.POST} if request is not None else {}
 
-    def get_safe_cookies(self, request: HttpRequest) -> dict[str, str]:
-        return {key: self.cleansed_substitute for key in request.COOKIES}
+    def get_safe_cookies(self, request: HttpRequest | None) -> dict[str, str]:
+        # No request: an error logged outside one (a Celery task).
+        return {key: self.cleansed_substitute for key in getattr(request, "COOKIES", {})}
 
     def get_safe_request_meta(self, request: HttpRequest) -> dict[str, Any]:
         meta = super().get_safe_request_meta(request)

@@ -2,6 +2,7 @@
 real gunicorn with the real SDK, sending to a fake ingest on 127.0.0.1), by mail to ADMINS otherwise."""
 
 import gzip
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,6 +118,20 @@ def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(partic
     sent = report.subject + report.body + "".join(str(part) for part in report.attachments)
     for private in private_strings(participant):
         assert private not in sent
+
+
+def test_without_sentry_an_error_outside_a_request_is_mailed_too(settings):
+    """A Celery task that failed, a message that could not be sent: every ERROR, as Sentry would have it."""
+    settings.ADMINS = admins("Ops <ops@example.nl>")
+    logging.getLogger("notifications.services").warning("Retrying message 7 to jan.peters@example.org")
+    try:
+        raise ConnectionError("SMTP refused jan.peters@example.org")
+    except ConnectionError:
+        logging.getLogger("notifications.services").exception("Sending message 7 failed unexpectedly")
+    [report] = mail.outbox
+    assert "Sending message 7 failed unexpectedly" in report.subject
+    assert "ConnectionError" in report.body and "SMTP refused [email]" in report.body
+    assert "jan.peters" not in report.subject + report.body
 
 
 def test_admins_are_read_as_names_and_addresses():

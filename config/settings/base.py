@@ -424,11 +424,13 @@ LOGGING["loggers"].update(
         "twilio.http_client": {"level": "WARNING"},
         # django-axes reports every login at INFO; lockouts are WARNING and stay visible.
         "axes": {"level": "WARNING"},
-        # Django's default has a console handler of its own (DEBUG) beside ours; errors are mailed to ADMINS
-        # unless Sentry has them.
-        "django": {"handlers": [] if SENTRY_DSN else ["mail_admins"], "level": "INFO"},
+        # Django's default puts a console handler of its own (DEBUG) and the mail beside ours: only ours.
+        "django": {"handlers": [], "level": "INFO"},
     }
 )
+if not SENTRY_DSN:
+    # Every ERROR, as Sentry would have had it: a page's 500, a Celery task that failed, a message not sent.
+    LOGGING["root"]["handlers"].append("mail_admins")
 LOGGING["filters"].update(
     {
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
