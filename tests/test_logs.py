@@ -2,6 +2,7 @@
 from the app and from the servers and Celery processes around it alike; a failing page logged at ERROR with
 its request id; no join token anywhere, tracebacks included."""
 
+import asyncio
 import json
 import re
 import subprocess
@@ -15,8 +16,11 @@ import redis
 import requests
 from celery import Celery
 from django.conf import settings
+from django.http import HttpResponse
+from django.test import AsyncRequestFactory
 
 from config.logging import REQUEST_ID
+from config.requestid import RequestIdMiddleware
 from tests.factories import ParticipantFactory
 from tests.processes import ROOT, gunicorn_server, server_environment, uvicorn_server
 
@@ -101,6 +105,25 @@ def test_json_lines_under_uvicorn_carry_the_same_fields(participant, tmp_path):
     [access] = [line for line in lines if line["logger"] == "uvicorn.access"]
     assert access["request_id"] == REQUEST_ID_FROM_PROXY and "/join/[token]/failing/" in access["message"]
     assert any(line["message"].startswith("Started server process") for line in lines)
+
+
+def test_the_request_id_does_not_outlive_its_request_under_wsgi(client):
+    # One thread serves request after request: a line logged between them must not name the last one.
+    response = client.get("/accounts/login/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY})
+    assert response["X-Request-ID"] == REQUEST_ID_FROM_PROXY
+    assert REQUEST_ID.get() == "-"
+
+
+def test_an_async_chain_sees_the_request_id():
+    """Django calls the middleware's async side when everything after it is async (event-stream views)."""
+
+    async def view(request):
+        return HttpResponse(REQUEST_ID.get())
+
+    middleware = RequestIdMiddleware(view)
+    response = asyncio.run(middleware(AsyncRequestFactory().get("/", headers={"X-Request-ID": "not a proxy's id"})))
+    made = response["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made) and response.content.decode() == made
 
 
 @pytest.fixture
