@@ -109,7 +109,8 @@ class JsonLinesFormatter(JsonFormatter):
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         # Only the known fields: a library's extras (a request object, uvicorn's coloured copy of the message)
         # are not for the collector.
-        return {key: value for key, value in log_data.items() if key in self.FIELDS}
+        # In the order of the text format, which a person reading the raw lines expects.
+        return {key: log_data[key] for key in self.FIELDS if key in log_data}
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
