@@ -24,7 +24,6 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # hexadecimal ids, which never start with + or 0 followed by eight digits and nothing else.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00|0)[1-9](?:[\s-]?\d){7,13}(?!\w)")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
-REMOVED = "[removed]"
 
 # Request headers that identify a person or a session.
 _PRIVATE_HEADERS = {"cookie", "authorization", "x-csrftoken", "x-forwarded-for", "x-real-ip", "forwarded"}
@@ -76,9 +75,7 @@ def _scrub_event(event: dict[str, Any]) -> Any:
     if isinstance(event.get("user"), dict):
         # Which account, never who: an id is enough to look the person up in the admin.
         event["user"] = {key: value for key, value in event["user"].items() if key == "id"}
-    breadcrumbs = event.get("breadcrumbs")
-    if isinstance(breadcrumbs, dict) and isinstance(breadcrumbs.get("values"), list):
-        breadcrumbs["values"] = [kept for crumb in breadcrumbs["values"] if (kept := scrub_breadcrumb(crumb))]
+    # Breadcrumbs were scrubbed as they were left (scrub_breadcrumb).
     if (request_id := REQUEST_ID.get()) != NO_REQUEST:
         event.setdefault("tags", {})["request_id"] = request_id
     # The installed packages' versions are no one's data, and four-part ones look like IP addresses.
