@@ -1,6 +1,8 @@
 from datetime import datetime, timedelta
 
 import pytest
+import redis
+from django.conf import settings
 from django.utils import timezone
 
 from scheduling.models import Channel
@@ -200,3 +202,17 @@ def series(assistant, agent, team, django_capture_on_commit_callbacks):
             )
 
     return make
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis for a test's own Celery worker and queue (on loopback), or the test is skipped."""
+    url = settings.REDIS_URL or "redis://127.0.0.1:6379/12"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {url} (make run does not need it; CI starts it)")
+    finally:
+        client.close()
+    return url

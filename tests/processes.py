@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +123,34 @@ def serving(command: list[str], *, port: int, env: dict[str, str], output: Any) 
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def celery_worker(*, var_dir: Path, queue: str, log: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+    """A Celery worker (one process in its pool) on the broker of `env`'s REDIS_URL, consuming only `queue` (a
+    name of the test's own, on a Redis others may share), its output in `log`."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1"]
+    command += ["--queues", queue, "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    command += ["--include", "tests.failing_tasks"]
+    with log.open("w") as output:
+        worker = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=server_environment(var_dir=var_dir, env=env),
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
+    try:
+        yield
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+
+
+def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)

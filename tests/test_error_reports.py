@@ -5,20 +5,23 @@ import gzip
 import logging
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from celery import Celery
 from django.core import mail
 from django.test import Client
 
 from config.errors import admins, scrub
+from config.logging import REQUEST_ID
 from tests.factories import ParticipantFactory
-from tests.processes import free_port, gunicorn_server
+from tests.processes import celery_worker, free_port, gunicorn_server, wait_for
+from tests.test_logs import REQUEST_ID_FROM_PROXY
 
 MESSAGE_TEXT = "Ik ben tien minuten later, groet van Jan"
 SESSION = "s3ss10nv4lu3ab12cd34ef56gh78ij90"
-REQUEST_ID = "3f2c9a7e1b4d4e0f9a8b7c6d5e4f3a2b"
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def fail_with_everything_around(base_url: str, participant, session) -> int:
         f"{base_url}/join/{participant.token}/failing/?q=Jan+Peters",
         data={"text": MESSAGE_TEXT, "name": participant.name, "email": participant.email, "phone": participant.phone},
         headers={
-            "X-Request-ID": REQUEST_ID,
+            "X-Request-ID": REQUEST_ID_FROM_PROXY,
             "Authorization": "Bearer abcdef0123456789",
             "Cookie": f"sessionid={SESSION}",
         },
@@ -93,10 +96,35 @@ def test_an_error_reaches_sentry_without_tokens_names_numbers_or_message_texts(p
     assert '"type":"event"' in sent, sent
     assert "RuntimeError" in sent
     assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in sent
-    assert '"request_id":"3f2c9a7e1b4d4e0f9a8b7c6d5e4f3a2b"' in sent  # the way into the site's own log
+    assert f'"request_id":"{REQUEST_ID_FROM_PROXY}"' in sent  # the way into the site's own log
     for private in private_strings(participant):
         assert private not in sent
     assert "abcdef0123456789" not in sent  # the bearer token
+
+
+def test_a_failed_task_reaches_sentry_with_its_request_id_and_without_personal_data(
+    participant, sentry, tmp_path, redis_url
+):
+    port, envelopes = sentry
+    queue = f"errors-{uuid.uuid4().hex}"
+    env = {"REDIS_URL": redis_url, "SENTRY_DSN": f"http://publickey@127.0.0.1:{port}/1"}
+    producer = Celery(broker=redis_url)
+    with celery_worker(var_dir=tmp_path / "var", queue=queue, log=tmp_path / "worker.log", env=env):
+        try:
+            reset = REQUEST_ID.set(REQUEST_ID_FROM_PROXY)  # queued during a request, as a booking's messages are
+            try:
+                producer.send_task("tests.fail_about_a_client", args=[participant.pk], queue=queue)
+            finally:
+                REQUEST_ID.reset(reset)
+            wait_for(lambda: any('"type":"event"' in e for e in envelopes), seconds=30, what="the task's event")
+        finally:
+            producer.close()
+    sent = "\n".join(envelopes)
+    assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in sent
+    assert "tests.fail_about_a_client" in sent
+    assert f'"request_id":"{REQUEST_ID_FROM_PROXY}"' in sent
+    for private in private_strings(participant):
+        assert private not in sent
 
 
 def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(participant, settings):
@@ -107,7 +135,7 @@ def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(partic
     response = client.post(
         f"/join/{participant.token}/failing/?q=Jan+Peters",
         {"text": MESSAGE_TEXT, "name": participant.name, "email": participant.email, "phone": participant.phone},
-        headers={"X-Request-ID": REQUEST_ID},
+        headers={"X-Request-ID": REQUEST_ID_FROM_PROXY},
     )
     assert response.status_code == 500
     [report] = mail.outbox

@@ -5,24 +5,19 @@ its request id; no join token anywhere, tracebacks included."""
 import asyncio
 import json
 import re
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 from celery import Celery
-from django.conf import settings
 from django.http import HttpResponse
 from django.test import AsyncRequestFactory
 
 from config.logging import REQUEST_ID
 from config.requestid import RequestIdMiddleware
 from tests.factories import ParticipantFactory
-from tests.processes import ROOT, gunicorn_server, server_environment, uvicorn_server
+from tests.processes import celery_worker, gunicorn_server, uvicorn_server, wait_for
 
 # A record's first line; the lines of its traceback follow it.
 RECORD = re.compile(
@@ -126,48 +121,21 @@ def test_an_async_chain_sees_the_request_id():
     assert re.fullmatch(r"[0-9a-f]{32}", made) and response.content.decode() == made
 
 
-@pytest.fixture
-def redis_url():
-    url = settings.REDIS_URL or "redis://127.0.0.1:6379/12"
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip(f"Redis is not running at {url} (make run does not need it; CI starts it)")
-    finally:
-        client.close()
-    return url
-
-
-def wait_for(condition, *, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def test_a_task_queued_during_a_request_logs_with_its_request_id_in_the_worker(transactional_db, tmp_path, redis_url):
-    queue = f"logs-{uuid.uuid4().hex}"  # a queue of this test's own on a Redis others may share
+    queue = f"logs-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
-    env = server_environment(var_dir=tmp_path / "var", env={"REDIS_URL": redis_url})
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=1"]
-    command += ["--queues", queue, "--without-heartbeat", "--without-gossip", "--without-mingle"]
     producer = Celery(broker=redis_url)
-    with log.open("w") as output:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True)
-    try:
-        reset = REQUEST_ID.set(REQUEST_ID_FROM_PROXY)  # as RequestIdMiddleware does for a request
+    with celery_worker(var_dir=tmp_path / "var", queue=queue, log=log, env={"REDIS_URL": redis_url}):
         try:
-            producer.send_task("notifications.sweep", queue=queue)
+            reset = REQUEST_ID.set(REQUEST_ID_FROM_PROXY)  # as RequestIdMiddleware does for a request
+            try:
+                producer.send_task("notifications.sweep", queue=queue)
+            finally:
+                REQUEST_ID.reset(reset)
+            producer.send_task("notifications.sweep", queue=queue)  # from outside any request, as beat does
+            wait_for(lambda: log.read_text().count("succeeded in") == 2, seconds=30, what="the two tasks")
         finally:
-            REQUEST_ID.reset(reset)
-        producer.send_task("notifications.sweep", queue=queue)  # from outside any request, as beat does
-        wait_for(lambda: log.read_text().count("succeeded in") == 2, seconds=30, what="the two tasks")
-    finally:
-        producer.close()
-        worker.terminate()
-        worker.wait(timeout=15)
+            producer.close()
     found = records(Path(log).read_text())
     done = [r for r in found if "succeeded in" in r["message"]]
     assert [r["request_id"] for r in done] == [REQUEST_ID_FROM_PROXY, "-"]
