@@ -8,7 +8,15 @@ from django.utils import timezone
 from scheduling.models import Channel
 from scheduling.series import book_series
 from scheduling.services import ParticipantInput, book_appointment, update_appointment
-from tests.factories import PASSWORD, ReminderRuleFactory, TeamFactory, agent_of, assistant_of, email_participant
+from tests.factories import (
+    PASSWORD,
+    ParticipantFactory,
+    ReminderRuleFactory,
+    TeamFactory,
+    agent_of,
+    assistant_of,
+    email_participant,
+)
 
 
 @pytest.fixture
@@ -216,3 +224,10 @@ def redis_url():
     finally:
         client.close()
     return url
+
+
+@pytest.fixture
+def known_client(transactional_db):
+    """A client whose name, address and number a test looks for where they must not be (logs, error reports);
+    transactional, as the servers and workers such tests start read the same database."""
+    return ParticipantFactory(name="Jan Peters", email="jan.peters@example.org", phone="+31612345678")

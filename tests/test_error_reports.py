@@ -16,7 +16,6 @@ from django.test import Client
 
 from config.errors import admins, scrub
 from config.logging import REQUEST_ID
-from tests.factories import ParticipantFactory
 from tests.processes import celery_worker, free_port, gunicorn_server, wait_for
 from tests.test_logs import REQUEST_ID_FROM_PROXY
 
@@ -24,21 +23,30 @@ MESSAGE_TEXT = "Ik ben tien minuten later, groet van Jan"
 SESSION = "s3ss10nv4lu3ab12cd34ef56gh78ij90"
 
 
-@pytest.fixture
-def participant(transactional_db):
-    return ParticipantFactory(name="Jan Peters", email="jan.peters@example.org", phone="+31612345678")
-
-
-def private_strings(participant) -> list[str]:
+def private_strings(known_client) -> list[str]:
     # The number also as a client would type it, and the bare name parts.
-    return [participant.token, "Jan Peters", "Peters", "jan.peters", "612345678", MESSAGE_TEXT, "tien minuten", SESSION]
+    return [
+        known_client.token,
+        "Jan Peters",
+        "Peters",
+        "jan.peters",
+        "612345678",
+        MESSAGE_TEXT,
+        "tien minuten",
+        SESSION,
+    ]
 
 
-def fail_with_everything_around(base_url: str, participant, session) -> int:
+def fail_with_everything_around(base_url: str, known_client, session) -> int:
     """A client's request to the failing page: a message text, their details, a session, a bearer token."""
     response = session.post(
-        f"{base_url}/join/{participant.token}/failing/?q=Jan+Peters",
-        data={"text": MESSAGE_TEXT, "name": participant.name, "email": participant.email, "phone": participant.phone},
+        f"{base_url}/join/{known_client.token}/failing/?q=Jan+Peters",
+        data={
+            "text": MESSAGE_TEXT,
+            "name": known_client.name,
+            "email": known_client.email,
+            "phone": known_client.phone,
+        },
         headers={
             "X-Request-ID": REQUEST_ID_FROM_PROXY,
             "Authorization": "Bearer abcdef0123456789",
@@ -80,7 +88,7 @@ def sentry():
     thread.join()
 
 
-def test_an_error_reaches_sentry_without_tokens_names_numbers_or_message_texts(participant, sentry, tmp_path):
+def test_an_error_reaches_sentry_without_tokens_names_numbers_or_message_texts(known_client, sentry, tmp_path):
     port, envelopes = sentry
     env = {
         "DJANGO_SETTINGS_MODULE": "tests.failing_settings",
@@ -88,7 +96,7 @@ def test_an_error_reaches_sentry_without_tokens_names_numbers_or_message_texts(p
         "SENTRY_ENVIRONMENT": "test",
     }
     with gunicorn_server(var_dir=tmp_path / "var", env=env) as site, requests.Session() as session:
-        assert fail_with_everything_around(site, participant, session) == 500
+        assert fail_with_everything_around(site, known_client, session) == 500
         deadline = time.monotonic() + 15
         while not any('"type":"event"' in envelope for envelope in envelopes) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -97,13 +105,13 @@ def test_an_error_reaches_sentry_without_tokens_names_numbers_or_message_texts(p
     assert "RuntimeError" in sent
     assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in sent
     assert f'"request_id":"{REQUEST_ID_FROM_PROXY}"' in sent  # the way into the site's own log
-    for private in private_strings(participant):
+    for private in private_strings(known_client):
         assert private not in sent
     assert "abcdef0123456789" not in sent  # the bearer token
 
 
 def test_a_failed_task_reaches_sentry_with_its_request_id_and_without_personal_data(
-    participant, sentry, tmp_path, redis_url
+    known_client, sentry, tmp_path, redis_url
 ):
     port, envelopes = sentry
     queue = f"errors-{uuid.uuid4().hex}"
@@ -113,7 +121,7 @@ def test_a_failed_task_reaches_sentry_with_its_request_id_and_without_personal_d
         try:
             reset = REQUEST_ID.set(REQUEST_ID_FROM_PROXY)  # queued during a request, as a booking's messages are
             try:
-                producer.send_task("tests.fail_about_a_client", args=[participant.pk], queue=queue)
+                producer.send_task("tests.fail_about_a_client", args=[known_client.pk], queue=queue)
             finally:
                 REQUEST_ID.reset(reset)
             wait_for(lambda: any('"type":"event"' in e for e in envelopes), seconds=30, what="the task's event")
@@ -123,18 +131,18 @@ def test_a_failed_task_reaches_sentry_with_its_request_id_and_without_personal_d
     assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in sent
     assert "tests.fail_about_a_client" in sent
     assert f'"request_id":"{REQUEST_ID_FROM_PROXY}"' in sent
-    for private in private_strings(participant):
+    for private in private_strings(known_client):
         assert private not in sent
 
 
-def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(participant, settings):
+def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(known_client, settings):
     settings.ROOT_URLCONF = "tests.failing_site"
     settings.ADMINS = admins("Ops <ops@example.nl>")
     client = Client(raise_request_exception=False)
     client.cookies["sessionid"] = SESSION
     response = client.post(
-        f"/join/{participant.token}/failing/?q=Jan+Peters",
-        {"text": MESSAGE_TEXT, "name": participant.name, "email": participant.email, "phone": participant.phone},
+        f"/join/{known_client.token}/failing/?q=Jan+Peters",
+        {"text": MESSAGE_TEXT, "name": known_client.name, "email": known_client.email, "phone": known_client.phone},
         headers={"X-Request-ID": REQUEST_ID_FROM_PROXY},
     )
     assert response.status_code == 500
@@ -144,7 +152,7 @@ def test_without_sentry_errors_are_mailed_to_admins_without_personal_data(partic
     assert "Could not tell [email] ([phone]) about http://[address]:8000/join/[token]/" in report.body
     assert "Traceback" in report.body and "q = '********************'" in report.body
     sent = report.subject + report.body + "".join(str(part) for part in report.attachments)
-    for private in private_strings(participant):
+    for private in private_strings(known_client):
         assert private not in sent
 
 

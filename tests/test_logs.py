@@ -8,7 +8,6 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
 import requests
 from celery import Celery
 from django.http import HttpResponse
@@ -16,7 +15,6 @@ from django.test import AsyncRequestFactory
 
 from config.logging import REQUEST_ID
 from config.requestid import RequestIdMiddleware
-from tests.factories import ParticipantFactory
 from tests.processes import celery_worker, gunicorn_server, uvicorn_server, wait_for
 
 # A record's first line; the lines of its traceback follow it.
@@ -42,17 +40,12 @@ def records(text: str) -> list[dict]:
     return found
 
 
-@pytest.fixture
-def participant(transactional_db):
-    return ParticipantFactory(name="Jan Peters", email="jan.peters@example.org", phone="+31612345678")
-
-
-def test_a_failing_page_logs_an_error_with_its_request_id_under_gunicorn(participant, tmp_path):
+def test_a_failing_page_logs_an_error_with_its_request_id_under_gunicorn(known_client, tmp_path):
     log = tmp_path / "gunicorn.log"
     options = ["--log-config-json", "config/logging.json", "--log-level", "info"]
     with gunicorn_server(var_dir=tmp_path / "var", env=FAILING, log=log, options=options) as site:
         failed = requests.get(
-            f"{site}/join/{participant.token}/failing/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY}, timeout=10
+            f"{site}/join/{known_client.token}/failing/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY}, timeout=10
         )
         # A header that is no proxy's request id is replaced by one made here.
         other = requests.get(f"{site}/accounts/login/", headers={"X-Request-ID": "<script> alert"}, timeout=10)
@@ -61,7 +54,7 @@ def test_a_failing_page_logs_an_error_with_its_request_id_under_gunicorn(partici
     made = other.headers["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made)
     text = log.read_text()
-    assert participant.token not in text
+    assert known_client.token not in text
     found = records(text)
     [error] = [r for r in found if r["level"] == "ERROR"]
     assert error["logger"] == "django.request"
@@ -78,17 +71,17 @@ def test_a_failing_page_logs_an_error_with_its_request_id_under_gunicorn(partici
     assert {r["request_id"] for r in found if r["logger"] == "gunicorn.error"} == {"-"}
 
 
-def test_json_lines_under_uvicorn_carry_the_same_fields(participant, tmp_path):
+def test_json_lines_under_uvicorn_carry_the_same_fields(known_client, tmp_path):
     log = tmp_path / "uvicorn.log"
     options = ["--log-config", "config/logging.json", "--log-level", "info"]
     env = {**FAILING, "LOG_FORMAT": "json"}
     with uvicorn_server(var_dir=tmp_path / "var", env=env, log=log, options=options) as site:
         failed = requests.get(
-            f"{site}/join/{participant.token}/failing/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY}, timeout=10
+            f"{site}/join/{known_client.token}/failing/", headers={"X-Request-ID": REQUEST_ID_FROM_PROXY}, timeout=10
         )
     assert failed.status_code == 500
     text = log.read_text()
-    assert participant.token not in text
+    assert known_client.token not in text
     lines = [json.loads(line) for line in text.splitlines()]  # every line is one JSON object
     for line in lines:
         assert {"timestamp", "level", "logger", "request_id", "message"} <= line.keys(), line
