@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -146,6 +147,10 @@ def celery_worker(*, var_dir: Path, queue: str, log: Path, env: dict[str, str] |
     finally:
         worker.terminate()
         worker.wait(timeout=15)
+        # What kombu left for the queue on the shared Redis: its bindings, and any message not consumed.
+        if redis_url := (env or {}).get("REDIS_URL"):
+            with redis.Redis.from_url(redis_url) as client:
+                client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
