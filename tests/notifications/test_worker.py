@@ -23,8 +23,7 @@ from django.conf import settings
 from notifications.models import DeliveryStatus, Notification, Purpose
 from tests.factories import AppointmentFactory, ParticipantFactory
 from tests.processes import free_port, server_environment
-
-from .conftest import SmtpListener
+from tests.smtp import SmtpListener
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 200

@@ -4,7 +4,6 @@ A change made in a page served by gunicorn must reach a stream held open by uvic
 pub/sub carries between them; and gunicorn, which cannot hold streams, answers them 503 so that pages poll.
 """
 
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Action, AuditEvent
+from tests.live import next_event, wait_for_listener
 from tests.processes import gunicorn_server, uvicorn_server
 
 CLIENT_ADDRESS = "203.0.113.9"  # what the proxy says in X-Forwarded-For (TEST-NET-3)
@@ -54,26 +54,6 @@ def session_cookie(user) -> dict[str, str]:
     client = Client()
     client.force_login(user)
     return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value}
-
-
-def next_event(lines: Iterator[str]) -> str:
-    """The stream's next event, skipping its other lines; the read timeout ends the wait."""
-    try:
-        for line in lines:
-            if line.startswith("data: "):
-                return line.removeprefix("data: ")
-    except requests.ConnectionError:  # the read timed out
-        pass
-    raise AssertionError("no event on the agent's stream in time")
-
-
-def wait_for_listener(redis_url: str, before: int) -> None:
-    """uvicorn's hub subscribes to Redis as the first stream opens; an event published earlier is lost."""
-    deadline = time.monotonic() + 5
-    connection = redis.Redis.from_url(redis_url)
-    while connection.pubsub_numpat() <= before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    connection.close()
 
 
 def test_pages_by_gunicorn_reach_the_streams_of_uvicorn_through_redis(servers, redis_url, agent, consult):
