@@ -1,0 +1,337 @@
+"""The deployment of deploy/ on this machine, as the README tells an operator to make it: nginx with the site
+(TLS, with a certificate made for the test), the pages (gunicorn), the event streams (uvicorn), a Celery worker
+and beat started with their units' command lines and the environment file's variables, on PostgreSQL and Redis;
+videoconsult-manage migrates and collects the static files. Only the paths, the ports and the values of the
+environment are the test's own. Everything runs on 127.0.0.1; mail goes to an SMTP listener of the test.
+
+Through nginx, an assistant books a consult; the worker's invitation arrives; the client's link from it opens
+the join page; the client's check-in reaches the agent's event stream; and nginx's access log keeps no token."""
+
+import contextlib
+import getpass
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import psycopg2
+import pytest
+import redis
+import requests
+from cryptography.fernet import Fernet
+
+from tests.deploy import files
+from tests.live import next_event, wait_for_listener
+from tests.processes import free_port, wait_for_port
+from tests.smtp import SmtpListener, listening
+
+CLIENT = "jan.peters@example.org"
+
+# The organisation, its team, an assistant and an agent, as an admin would make them in /admin/.
+SEED = """
+import json
+from tests.factories import PASSWORD, TeamFactory, agent_of, assistant_of
+team = TeamFactory(organisation__name="Praktijk De Linde")
+assistant = assistant_of(team, email="assistent@example.org", language="en")
+agent = agent_of(team, email="arts@example.org", language="en")
+print(json.dumps({"team": team.pk, "agent": agent.pk, "password": PASSWORD}))
+"""
+
+
+def requirements() -> tuple[str, str, str]:
+    """DATABASE_URL, REDIS_URL and nginx's path, or the reason to skip."""
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")) or not redis_url:
+        pytest.skip("the smoke deployment runs on PostgreSQL and Redis (DATABASE_URL, REDIS_URL), as CI's second pass")
+    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
+    if nginx is None:
+        pytest.skip("nginx is not installed (.ci/run installs it)")
+    try:
+        with contextlib.closing(redis.Redis.from_url(redis_url)) as connection:
+            connection.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"Redis is not running at {redis_url}")
+    return database_url, redis_url, nginx
+
+
+@contextlib.contextmanager
+def database_of_its_own(database_url: str) -> Iterator[str]:
+    """A database beside DATABASE_URL's (whose test database pytest-django may be using), made and dropped here."""
+    url = urlsplit(database_url)
+    name = f"{url.path.lstrip('/') or 'videoconsult'}_smoke"
+    server = {"host": url.hostname, "port": url.port or 5432, "user": url.username, "password": url.password}
+    connection = psycopg2.connect(dbname="postgres", **server)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield url._replace(path=f"/{name}").geturl()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
+
+
+class Services:
+    """The processes of the deployment, each in a session of its own (its workers with it), logging to a file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        with (self.directory / f"{name}.log").open("w") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=files.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {path.name}\n{path.read_text()[-2000:]}" for path in self.directory.glob("*.log"))
+
+    def stop(self, signals: dict[str, signal.Signals]) -> dict[str, float]:
+        """Signals each one's main process (as systemd's KillMode=mixed does, which leaves its workers to it), all
+        at once; returns how long each took to exit."""
+        began = time.monotonic()
+        stopping = {name: self.processes.pop(name) for name in signals}
+        for name, process in stopping.items():
+            process.send_signal(signals[name])
+        took = {}
+        for name, process in stopping.items():
+            process.wait(timeout=60)
+            took[name] = time.monotonic() - began
+        return took
+
+    def kill_all(self) -> None:
+        for process in self.processes.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        self.processes.clear()
+
+
+def wait_until_ready(notify: socket.socket) -> None:
+    """gunicorn's READY=1 on the socket systemd would give a Type=notify unit."""
+    notify.settimeout(60)
+    while b"READY=1" not in notify.recv(4096):
+        pass
+
+
+def manage(env_file: Path, *args: str) -> subprocess.Popen:
+    """deploy/videoconsult-manage, as the operator runs it (here as the user running the test)."""
+    env = {"PATH": os.environ["PATH"], "VIDEOCONSULT_HOME": str(files.ROOT), "VIDEOCONSULT_ENV": str(env_file)}
+    env["VIDEOCONSULT_USER"] = getpass.getuser()
+    command = [str(files.DEPLOY / "videoconsult-manage"), *args]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished(process: subprocess.Popen) -> str:
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, f"{process.args}: {err[-3000:]}"
+    return out
+
+
+def csrf_token(page: requests.Response) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert match, page.text[:500]
+    return match.group(1)
+
+
+def browser(certificate: Path) -> requests.Session:
+    """Trusts the test's certificate and nothing from the environment (a CA bundle, a proxy) overrides it."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(certificate)
+    return session
+
+
+def logged_in(base: str, certificate: Path, email: str, password: str) -> requests.Session:
+    session = browser(certificate)
+    login = session.get(f"{base}/accounts/login/", timeout=10)
+    answer = session.post(
+        f"{base}/accounts/login/",
+        data={"username": email, "password": password, "csrfmiddlewaretoken": csrf_token(login)},
+        headers={"Referer": login.url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text[-1000:]
+    return session
+
+
+def booking(team: int, agent: int, day: date) -> dict[str, str]:
+    return {
+        "date": day.isoformat(),
+        "start_time": "10:00",
+        "end_time": "10:30",
+        "team": str(team),
+        "agent": str(agent),
+        "subject": "Intake",
+        "message": "Welcome",
+        "sequence": "",
+        "participants-TOTAL_FORMS": "1",
+        "participants-INITIAL_FORMS": "0",
+        "participants-MIN_NUM_FORMS": "1",
+        "participants-MAX_NUM_FORMS": "10",
+        "participants-0-name": "Jan Peters",
+        "participants-0-channel": "email",
+        "participants-0-email": CLIENT,
+        "participants-0-phone": "",
+        "participants-0-language": "en",
+    }
+
+
+def invitation(listener: SmtpListener, seconds: float = 30) -> str:
+    deadline = time.monotonic() + seconds
+    while not listener.to(CLIENT):
+        assert time.monotonic() < deadline, "the client's invitation did not arrive"
+        time.sleep(0.2)
+    (message,) = listener.to(CLIENT)
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture
+def deployment(tmp_path) -> Iterator[dict]:
+    database_url, redis_url, nginx = requirements()
+    ports = {name: free_port() for name in ("http", "https", "pages", "streams")}
+    base = f"https://127.0.0.1:{ports['https']}"
+    listener = SmtpListener()
+    services = Services(tmp_path)
+    with listening(listener) as smtp_port, database_of_its_own(database_url) as smoke_database_url:
+        env_file = tmp_path / "videoconsult.env"
+        env_file.write_text(
+            files.render_environment(
+                {
+                    "SITE_URL": base,
+                    "ALLOWED_HOSTS": "127.0.0.1",
+                    "SECRET_KEY": Fernet.generate_key().decode(),
+                    "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+                    "DATABASE_URL": smoke_database_url,
+                    "REDIS_URL": redis_url,
+                    "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+                    "VAR_DIR": str(tmp_path / "var"),
+                    "STATIC_ROOT": str(tmp_path / "var" / "staticfiles"),
+                }
+            )
+            # Beat's first sweep comes one interval after it starts; /health/ waits for it.
+            + "NOTIFICATION_SWEEP_SECONDS=2\n"
+        )
+        # The README's order: migrate, collect the static files (side by side here, to keep the test short).
+        steps = [manage(env_file, "migrate", "--noinput", "-v0"), manage(env_file, "collectstatic", "--noinput")]
+        for step in steps:
+            finished(step)
+        seeding = manage(env_file, "shell", "-v0", "-c", SEED)
+        nginx_conf, certificate = files.render_site(
+            tmp_path, http_port=ports["http"], https_port=ports["https"], pages_port=ports["pages"],
+            streams_port=ports["streams"],
+        )  # fmt: skip
+        # What systemd gives a service: a clean environment and the EnvironmentFile's variables.
+        environment = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(tmp_path / "var")}
+        environment |= files.read_environment(env_file.read_text())
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        notify.bind(str(tmp_path / "notify"))
+        try:
+            services.start("nginx", [nginx, "-p", str(tmp_path), "-c", str(nginx_conf), "-g", "daemon off;"], {})
+            services.start(
+                "web",
+                files.exec_start("web", {files.PAGES_ADDRESS: f"127.0.0.1:{ports['pages']}"}),
+                environment | {"NOTIFY_SOCKET": str(tmp_path / "notify")},
+            )
+            unit_port = files.STREAMS_ADDRESS.rsplit(":", 1)[1]
+            streams = files.exec_start("streams", {f"--port {unit_port}": f"--port {ports['streams']}"})
+            services.start("streams", streams, environment)
+            services.start("worker", files.exec_start("worker"), environment)
+            services.start("beat", files.exec_start("beat"), environment)
+            people = json.loads(finished(seeding).splitlines()[-1])
+            wait_until_ready(notify)
+            for port in (ports["streams"], ports["https"]):
+                wait_for_port(port, seconds=60)
+            yield {
+                "base": base,
+                "http": f"http://127.0.0.1:{ports['http']}",
+                "certificate": certificate,
+                "redis_url": redis_url,
+                "smtp": listener,
+                "services": services,
+                "access_log": tmp_path / "videoconsult.access.log",
+                **people,
+            }
+        finally:
+            notify.close()
+            services.kill_all()
+
+
+def test_a_consult_booked_through_nginx_reaches_the_client_and_the_agent_hears_the_arrival(deployment):
+    base, certificate, services = deployment["base"], deployment["certificate"], deployment["services"]
+    password = deployment["password"]
+
+    # An assistant books a consult for tomorrow.
+    assistant = logged_in(base, certificate, "assistent@example.org", password)
+    form = assistant.get(f"{base}/consults/new/", timeout=10)
+    tomorrow = (datetime.now(ZoneInfo("Europe/Amsterdam")) + timedelta(days=1)).date()
+    data = booking(deployment["team"], deployment["agent"], tomorrow) | {"csrfmiddlewaretoken": csrf_token(form)}
+    booked = assistant.post(form.url, data=data, headers={"Referer": form.url}, allow_redirects=False, timeout=30)
+    assert booked.status_code == 302, services.logs()
+
+    # The worker sends the invitation; its link is the client's way in.
+    text = invitation(deployment["smtp"])
+    link = re.search(rf"{re.escape(base)}/join/([A-Za-z0-9_-]+)/", text)
+    assert link, text
+    token, join_url = link.group(1), link.group(0)
+
+    client = browser(certificate)
+    page = client.get(join_url, timeout=10)
+    assert page.status_code == 200
+    assert "Welcome, Jan Peters" in page.text
+    # The page's scripts come with the join page's address as Referer, as a browser sends them.
+    script = re.search(r'<script[^>]+src="(/static/[^"]+\.js)"', page.text)
+    assert script, page.text[:2000]
+    assert client.get(base + script.group(1), headers={"Referer": join_url}, timeout=10).status_code == 200
+
+    # The agent's waiting room listens through nginx (uvicorn: gunicorn would answer 503).
+    agent = logged_in(base, certificate, "arts@example.org", password)
+    with contextlib.closing(redis.Redis.from_url(deployment["redis_url"])) as connection:
+        patterns = connection.pubsub_numpat()
+    with agent.get(f"{base}/waiting-room/events/", stream=True, timeout=(5, 10)) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["Content-Type"].startswith("text/event-stream")
+        lines = stream.iter_lines(decode_unicode=True)
+        wait_for_listener(deployment["redis_url"], patterns)
+        with client.get(f"{join_url}events/", stream=True, timeout=(5, 10)) as client_stream:
+            assert client_stream.status_code == 200
+            checked_in = client.post(f"{join_url}presence/", headers={"Referer": join_url}, timeout=10)
+            assert checked_in.json()["state"] == "waiting"
+            assert next_event(lines) == "presence"
+
+    # Plain http sends people to https.
+    redirect = client.get(f"{deployment['http']}/consults/new/", allow_redirects=False, timeout=10)
+    assert redirect.status_code == 301
+    assert redirect.headers["Location"] == "https://127.0.0.1/consults/new/"
+
+    # Worker and beat are alive and working: the health check asks the worker and looks for beat's sweep.
+    deadline = time.monotonic() + 30
+    while (health := client.get(f"{base}/health/?format=json", timeout=10)).status_code != 200:
+        assert time.monotonic() < deadline, health.text
+        time.sleep(0.5)
+
+    # Stopped as systemd stops them, each is gone before its unit's TimeoutStopSec.
+    took = services.stop({name: signal.SIGTERM for name in files.SERVICES} | {"nginx": signal.SIGQUIT})
+    for service in files.SERVICES:
+        (timeout,) = files.unit_settings(files.unit_path(service))["Service.TimeoutStopSec"]
+        assert took[service] < int(timeout), took
+
+    log = deployment["access_log"].read_text()
+    assert token not in log
+    assert '"GET /join/[token]/ HTTP/1.1" 200' in log
+    assert '"POST /join/[token]/presence/ HTTP/1.1" 200' in log
+    assert f'"{base}/join/[token]/"' in log  # the script's Referer
+    assert re.search(r"id=[0-9a-f]{32}$", log, flags=re.MULTILINE)
