@@ -4,11 +4,14 @@ settings. The whole deployment running from these files is test_smoke.py."""
 import getpass
 import ipaddress
 import re
+import secrets
 import shutil
+import signal
 import subprocess
 import time
 
 import pytest
+import requests
 
 from tests.deploy.files import (
     DEPLOY,
@@ -124,6 +127,34 @@ def test_the_site_passes_nginx_t(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_the_access_log_keeps_no_join_token(tmp_path):
+    """Short links, a link inside another's query, and the Referer of a join page's requests: none is written.
+    (Nothing listens behind the site here: nginx logs the 502s all the same.)"""
+    nginx = tool("nginx")
+    port = free_port()
+    conf, certificate = render_site(
+        tmp_path, http_port=free_port(), https_port=port, pages_port=free_port(), streams_port=free_port()
+    )
+    tokens = [secrets.token_urlsafe(16), secrets.token_urlsafe(32), secrets.token_urlsafe(16)]
+    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"])
+    try:
+        wait_for_port(port)
+        session = requests.Session()
+        session.trust_env, session.verify = False, str(certificate)
+        base = f"https://127.0.0.1:{port}"
+        session.get(f"{base}/j/{tokens[0]}", timeout=10)
+        session.get(f"{base}/join/{tokens[1]}/events/?next=/join/{tokens[2]}/", timeout=10)
+        session.get(f"{base}/static/css/app.css", headers={"Referer": f"{base}/join/{tokens[1]}/"}, timeout=10)
+    finally:
+        process.send_signal(signal.SIGQUIT)  # a graceful stop writes out the log
+        process.wait(timeout=10)
+    log = (tmp_path / "videoconsult.access.log").read_text()
+    assert not [token for token in tokens if token in log], log
+    assert '"GET /j/[token] HTTP/1.1" 502' in log
+    assert '"GET /join/[token]/events/?next=/join/[token]/ HTTP/1.1" 502' in log
+    assert f'"{base}/join/[token]/"' in log
 
 
 def test_the_environment_example_names_only_variables_the_settings_read():
