@@ -6,9 +6,11 @@ import datetime
 import ipaddress
 import os
 import shlex
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -21,6 +23,14 @@ ENV_FILE = "/etc/videoconsult/videoconsult.env"
 SERVICES = ("web", "streams", "worker", "beat")
 # Where the units listen and the site's upstreams point.
 PAGES_ADDRESS, STREAMS_ADDRESS = "127.0.0.1:8001", "127.0.0.1:8002"
+
+
+def tool(name: str) -> str:
+    """A program's path (root's sbin included, where Debian puts nginx), or the test is skipped saying why."""
+    path = shutil.which(name, path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if path is None:
+        pytest.skip(f"{name} is not installed (.ci/run installs it)")
+    return path
 
 
 def unit_path(service: str) -> Path:

@@ -5,7 +5,6 @@ import getpass
 import ipaddress
 import re
 import secrets
-import shutil
 import signal
 import subprocess
 import time
@@ -27,6 +26,7 @@ from tests.deploy.files import (
     render_site,
     replace_each,
     self_signed_certificate,
+    tool,
     unit_path,
     unit_settings,
 )
@@ -34,13 +34,6 @@ from tests.processes import free_port, wait_for_port
 
 # The settings that differ between the services by what each runs; everything else is one block for all four.
 OWN_SETTINGS = {"Description", "Type", "NotifyAccess", "ExecStart", "ExecReload", "KillMode", "TimeoutStopSec"}
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (.ci/run installs it)")
-    return path
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import getpass
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -52,9 +51,7 @@ def requirements() -> tuple[str, str, str]:
     database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")) or not redis_url:
         pytest.skip("the smoke deployment runs on PostgreSQL and Redis (DATABASE_URL, REDIS_URL), as CI's second pass")
-    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
-    if nginx is None:
-        pytest.skip("nginx is not installed (.ci/run installs it)")
+    nginx = files.tool("nginx")
     try:
         with contextlib.closing(redis.Redis.from_url(redis_url)) as connection:
             connection.ping()
