@@ -187,10 +187,10 @@ def booking(team: int, agent: int, day: date) -> dict[str, str]:
     }
 
 
-def invitation(listener: SmtpListener, seconds: float = 30) -> str:
+def invitation(listener: SmtpListener, services: Services, seconds: float = 30) -> str:
     deadline = time.monotonic() + seconds
     while not listener.to(CLIENT):
-        assert time.monotonic() < deadline, "the client's invitation did not arrive"
+        assert time.monotonic() < deadline, f"the client's invitation did not arrive\n{services.logs()}"
         time.sleep(0.2)
     (message,) = listener.to(CLIENT)
     return message.get_body(preferencelist=("plain",)).get_content()
@@ -249,9 +249,12 @@ def deployment(tmp_path) -> Iterator[dict]:
             services.start("worker", files.exec_start("worker"), environment)
             services.start("beat", files.exec_start("beat"), environment)
             people = json.loads(finished(seeding).splitlines()[-1])
-            wait_until_ready(notify)
-            for port in (ports["streams"], ports["https"]):
-                wait_for_port(port, seconds=60)
+            try:
+                wait_until_ready(notify)
+                for port in (ports["streams"], ports["https"]):
+                    wait_for_port(port, seconds=60)
+            except OSError as error:  # a timeout: say why from the services' own words
+                raise AssertionError(services.logs()) from error
             yield {
                 "base": base,
                 "http": f"http://127.0.0.1:{ports['http']}",
@@ -280,7 +283,7 @@ def test_a_consult_booked_through_nginx_reaches_the_client_and_the_agent_hears_t
     assert booked.status_code == 302, services.logs()
 
     # The worker sends the invitation; its link is the client's way in.
-    text = invitation(deployment["smtp"])
+    text = invitation(deployment["smtp"], services)
     link = re.search(rf"{re.escape(base)}/join/([A-Za-z0-9_-]+)/", text)
     assert link, text
     token, join_url = link.group(1), link.group(0)
