@@ -39,7 +39,7 @@ pids+=($!)
 pids+=($!)
 # Open waiting-room streams never end by themselves: give them a few seconds at Ctrl+C, not forever.
 "$bin/uvicorn" config.asgi:application --host "$host" --port "$port" --lifespan off --log-level warning \
-  --timeout-graceful-shutdown 3 &
+  --timeout-graceful-shutdown 3 --log-config config/logging.json &
 pids+=($!)
 
 sleep 2

@@ -34,6 +34,8 @@ from tests.processes import free_port, wait_for_port
 
 # The settings that differ between the services by what each runs; everything else is one block for all four.
 OWN_SETTINGS = {"Description", "Type", "NotifyAccess", "ExecStart", "ExecReload", "KillMode", "TimeoutStopSec"}
+# The two servers' metrics directory (README, Metrics): theirs alone, as Celery and manage.py must not see it.
+OWN_SETTINGS |= {"Environment", "RuntimeDirectory", "RuntimeDirectoryPreserve"}
 
 
 @pytest.fixture
@@ -86,6 +88,16 @@ def test_the_services_share_user_directory_environment_and_hardening():
     assert shared[0]["Service.StateDirectory"] == ["videoconsult"]
     assert environment["VAR_DIR"] == "/var/lib/videoconsult"
     assert environment["STATIC_ROOT"].startswith("/var/lib/videoconsult/")
+
+
+def test_both_servers_and_only_they_share_one_metrics_directory_that_outlives_either():
+    settings = {service: unit_settings(unit_path(service)) for service in SERVICES}
+    servers = [s for s in SERVICES if "PROMETHEUS_MULTIPROC_DIR=/run/videoconsult-metrics" in str(settings[s])]
+    assert sorted(servers) == ["streams", "web"]
+    for server in servers:
+        assert settings[server]["Service.RuntimeDirectory"] == ["videoconsult-metrics"]
+        # Stopping one server must not delete the other's figures.
+        assert settings[server]["Service.RuntimeDirectoryPreserve"] == ["yes"]
 
 
 def option(command: list[str], name: str) -> int:
