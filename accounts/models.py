@@ -96,6 +96,14 @@ class Organisation(models.Model):
         default=False,
         help_text=_("Everyone of the organisation sets up an authenticator app at their next login."),
     )
+    feed_shows_client_names = models.BooleanField(
+        _("clients' names in calendar subscriptions"),
+        default=False,
+        help_text=_(
+            "Agents' calendar subscriptions (Outlook, Google) show the clients' names beside the subject. Off, "
+            "they show the subject only: such calendars are often shared or read on private phones."
+        ),
+    )
     retention_days = models.PositiveIntegerField(
         _("keep clients' personal data for (days)"),
         default=90,
