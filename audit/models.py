@@ -28,6 +28,8 @@ class Action(models.TextChoices):
     LOGIN_UNLOCKED = "login_unlocked", _("Login unlocked")
     PERSON_ERASED = "person_erased", _("Personal data erased")
     DATA_RETAINED = "data_retention", _("Old personal data erased")
+    FEED_CREATED = "feed_created", _("Calendar subscription URL made")
+    FEED_REVOKED = "feed_revoked", _("Calendar subscription URL revoked")
 
 
 CHANGE_LABELS = {

@@ -13,7 +13,8 @@ from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin, is_plat
 from accounts.admin_site import admin_site
 from accounts.models import Language, Organisation, Role, User
 
-from .models import Notification, ReminderRule, SmsOptOut
+from . import feeds
+from .models import CalendarFeed, Notification, ReminderRule, SmsOptOut
 from .placeholders import placeholder_help, validate_placeholders
 from .preview import invitation_email_html
 
@@ -141,3 +142,20 @@ class SmsOptOutAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
 
     list_display = ["phone", "created_at"]
     search_fields = ["phone"]
+
+
+@admin.register(CalendarFeed, site=admin_site)
+class CalendarFeedAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
+    """Who has a calendar subscription URL. The admin can revoke one (a lost phone, someone who leaves) but
+    not make one: the URL is a secret that only its user should ever see."""
+
+    organisation_path = "user__organisation"
+    list_display = ["user", "created_at"]
+    search_fields = ["user__full_name", "user__email"]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the calendar subscription URL"))
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for feed in queryset.select_related("user"):
+            feeds.revoke_feed(user=feed.user, actor=request.user)

@@ -255,3 +255,22 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class CalendarFeed(models.Model):
+    """A user's calendar subscription: the secret in its URL is stored only as a SHA-256 hash, so a copy of
+    the database cannot be used to read anyone's agenda. One per user; making a new one replaces the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("user")
+    )
+    # A 256-bit random token needs no salt or slow hash: there is nothing to guess from its hash.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar subscription")
+        verbose_name_plural = _("calendar subscriptions")
+
+    def __str__(self) -> str:
+        return str(self.user)
