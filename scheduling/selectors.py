@@ -152,3 +152,22 @@ def series_sessions(*, user: User, appointment: Appointment) -> list[Appointment
     if appointment.series_id is None:
         return []
     return list(visible_appointments(user=user).filter(series_id=appointment.series_id).order_by("start", "pk"))
+
+
+def day_list(
+    *, user: User, start: datetime, end: datetime, team_id: int | None = None, agent_id: int | None = None
+) -> list[Appointment]:
+    """Visible scheduled consults in [start, end) with their clients' contact details, for the printed day
+    list an agent phones from when the video fails: 2 queries."""
+    qs = visible_appointments(user=user).overlapping(start, end).scheduled()
+    if team_id:
+        qs = qs.filter(team_id=team_id)
+    if agent_id:
+        qs = qs.filter(agent_id=agent_id)
+    participants = Participant.objects.active().only("appointment", "name", "channel", "email", "phone")
+    return list(
+        qs.select_related("agent")
+        .only("public_id", "start", "end", "subject", "agent__full_name")
+        .prefetch_related(Prefetch("participants", queryset=participants, to_attr="active_participants"))
+        .order_by("agent__full_name", "agent_id", "start", "pk")
+    )

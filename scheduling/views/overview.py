@@ -1,7 +1,7 @@
 """The dashboard (consults of today and the coming days) and the day agenda (a time grid per agent)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -16,14 +16,11 @@ from videoproviders.selectors import agent_video_problem
 from ..filters import OverviewFilter
 from ..models import Appointment
 from ..selectors import appointments_between
+from .days import ShownDay, local_midnight
 
 # The agenda grid always shows at least office hours, and grows to fit earlier or later consults.
 AGENDA_FIRST_HOUR = 8
 AGENDA_LAST_HOUR = 18
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 @dataclass
@@ -39,8 +36,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     days = [Day(today + timedelta(days=n)) for n in range(settings.DASHBOARD_DAYS_AHEAD + 1)]
     appointments = appointments_between(
         user=request.user,
-        start=_local_midnight(today),
-        end=_local_midnight(days[-1].date + timedelta(days=1)),
+        start=local_midnight(today),
+        end=local_midnight(days[-1].date + timedelta(days=1)),
         team_id=filters.value("team"),
         agent_id=filters.value("agent"),
     )
@@ -73,9 +70,8 @@ class AgendaColumn:
 @login_required
 def agenda(request: HttpRequest) -> HttpResponse:
     filters = OverviewFilter(request.GET, user=request.user)
-    day = filters.value("date") or timezone.localdate()
-    day_start = _local_midnight(day)
-    day_end = _local_midnight(day + timedelta(days=1))
+    shown = ShownDay.of(filters)
+    day, day_start, day_end = shown.date, shown.start, shown.end
     appointments = appointments_between(
         user=request.user,
         start=day_start,
@@ -105,10 +101,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "filters": filters,
-        "day": day,
-        "is_today": day == timezone.localdate(),
-        "previous_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
+        **shown.navigation(),
         "hours": [(day_start + timedelta(hours=h)) for h in range(first_hour, last_hour)],
         "grid_minutes": (last_hour - first_hour) * 60,
         "columns": sorted(columns.values(), key=lambda c: c.agent.full_name),

@@ -56,7 +56,13 @@ function errorSummary() {
   });
 }
 
+// "Print" on the day list: the stylesheet's print rules leave the navigation off the paper.
+function printButtons() {
+  document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+}
+
 ready(() => {
+  printButtons();
   errorSummary();
   autosubmitFilters();
   copyButtons();
