@@ -26,6 +26,7 @@ def test_the_agent_prints_the_day_list_from_the_agenda(page, agent, team, passwo
     log_in(page, agent.email, password)
     page.goto(f"/agenda/?date={tomorrow_at(0).date().isoformat()}")
     check_accessibility(page)
+    screenshot(page, "agenda")
     page.click("text=Day list to print")
     page.wait_for_url("**/agenda/day-list/**")
     check_accessibility(page)
