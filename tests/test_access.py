@@ -32,6 +32,7 @@ ASYNC_VIEWS = {"health"}
 ACCESS = {
     "scheduling:dashboard": ("get", [L, OK, OK, OK, OK]),
     "scheduling:agenda": ("get", [L, OK, OK, OK, OK]),
+    "scheduling:day-list": ("get", [L, OK, OK, OK, OK]),
     "scheduling:appointment-create": ("get", [L, OK, D, OK, OK]),
     "scheduling:series-preview": ("post", [L, OK, D, OK, OK]),
     "scheduling:appointment-detail": ("get", [L, OK, OK, D, OK]),
@@ -53,6 +54,9 @@ ACCESS = {
     "accounts:password-reset-complete": ("get", [OK, OK, OK, OK, OK]),
     "notifications:failed-list": ("get", [L, OK, OK, OK, OK]),
     "notifications:resend": ("post", [L, R, D, D, R]),
+    "notifications:calendar-subscription": ("get", [L, OK, OK, OK, OK]),
+    # Opened by its own secret only: a client's join token (the token here) is no feed's.
+    "notifications:calendar-feed": ("get", [D, D, D, D, D]),
     "notifications:twilio-status": ("post", [X, X, X, X, X]),
     "notifications:twilio-inbound": ("post", [X, X, X, X, X]),
     "waitingroom:join": ("get", [OK, OK, OK, OK, OK]),
