@@ -197,3 +197,18 @@ def test_an_organisation_admin_revokes_a_url_in_the_admin_and_it_is_audited(clie
     assert CalendarFeed.objects.filter(user=outsider).exists()
     revoked = AuditEvent.objects.get(action=Action.FEED_REVOKED)
     assert revoked.actor == admin and revoked.organisation == organisation
+
+
+def test_a_moved_consult_shows_at_its_new_time_with_a_higher_sequence_and_a_new_etag(
+    client, agent, book, edit, tomorrow_at
+):
+    consult = book(subject="Intake")
+    token = create_feed(user=agent, actor=agent)
+    before = client.get(feed_path(token))
+    edit(consult, start=tomorrow_at(15), end=tomorrow_at(15, 30))
+    after = client.get(feed_path(token), headers={"if_none_match": before["ETag"]})
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    moved, was = events(after)["Intake"], events(before)["Intake"]
+    assert moved["dtstart"].dt == tomorrow_at(15) and str(moved["uid"]) == str(was["uid"])
+    assert moved["sequence"] > was["sequence"]
+    assert moved["last-modified"].dt > was["last-modified"].dt
