@@ -19,8 +19,8 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 
 _PATTERNS = [
-    # A join link is the client's key to the consult.
-    (re.compile(r"(/join/|/j/)[A-Za-z0-9_-]{16,}"), r"\1[token]"),
+    # A join link is the client's key to the consult; a calendar subscription's, to an agent's agenda.
+    (re.compile(r"(/join/|/j/|/calendar/)[A-Za-z0-9_-]{16,}"), r"\1[token]"),
     # JSON Web Tokens (Jitsi room links carry one).
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[jwt]"),
     (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE), r"\1[secret]"),

@@ -74,6 +74,11 @@ def test_activity_keeps_the_session(assistant_client, settings):
     [
         ("Not Found: /join/Fr3Qxz2zQ5uGG1xl2BAfqgBaiVRo_CknWpj1Eg4v4o8/", "/join/[token]/", "Fr3Qxz2z"),
         ('"GET /j/dU2dLzIWvQwYMV67i7jXUg HTTP/1.1" 302', "/j/[token] HTTP", "dU2dLzIW"),
+        (
+            '"GET /calendar/pS0V1ayC3-ohGd3jXj1Q2vNvBq3B4hIf0aTp4AqV8aM.ics HTTP/1.1" 200',
+            "/calendar/[token].ics",
+            "pS0V1ay",
+        ),
         ("GET https://x.whereby.com/consult-1?roomKey=abc123def&lang=nl", "roomKey=[secret]&lang=nl", "abc123def"),
         ("Authorization: Bearer sk_live_abcdef123456", "Bearer [secret]", "sk_live"),
         ("https://meet.jit.si/consult-1?jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", "jwt=", "c2lnbmF0"),

@@ -135,14 +135,19 @@ def test_the_site_passes_nginx_t(tmp_path):
 
 
 def test_the_access_log_keeps_no_join_token(tmp_path):
-    """Short links, a link inside another's query, and the Referer of a join page's requests: none is written.
-    (Nothing listens behind the site here: nginx logs the 502s all the same.)"""
+    """Short links, calendar subscriptions, a link inside another's query, and the Referer of a join page's
+    requests: none is written. (Nothing listens behind the site here: nginx logs the 502s all the same.)"""
     nginx = tool("nginx")
     port = free_port()
     conf, certificate = render_site(
         tmp_path, http_port=free_port(), https_port=port, pages_port=free_port(), streams_port=free_port()
     )
-    tokens = [secrets.token_urlsafe(16), secrets.token_urlsafe(32), secrets.token_urlsafe(16)]
+    tokens = [
+        secrets.token_urlsafe(16),
+        secrets.token_urlsafe(32),
+        secrets.token_urlsafe(16),
+        secrets.token_urlsafe(32),
+    ]
     process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"])
     try:
         wait_for_port(port)
@@ -152,6 +157,8 @@ def test_the_access_log_keeps_no_join_token(tmp_path):
         session.get(f"{base}/j/{tokens[0]}", timeout=10)
         session.get(f"{base}/join/{tokens[1]}/events/?next=/join/{tokens[2]}/", timeout=10)
         session.get(f"{base}/static/css/app.css", headers={"Referer": f"{base}/join/{tokens[1]}/"}, timeout=10)
+        # An agent's calendar subscription: its URL is the key to the agent's agenda.
+        session.get(f"{base}/calendar/{tokens[3]}.ics", timeout=10)
     finally:
         process.send_signal(signal.SIGQUIT)  # a graceful stop writes out the log
         process.wait(timeout=10)
@@ -160,6 +167,7 @@ def test_the_access_log_keeps_no_join_token(tmp_path):
     assert '"GET /j/[token] HTTP/1.1" 502' in log
     assert '"GET /join/[token]/events/?next=/join/[token]/ HTTP/1.1" 502' in log
     assert f'"{base}/join/[token]/"' in log
+    assert '"GET /calendar/[token].ics HTTP/1.1" 502' in log
 
 
 def test_the_environment_example_names_only_variables_the_settings_read():
