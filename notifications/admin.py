@@ -14,7 +14,7 @@ from accounts.admin_site import admin_site
 from accounts.models import Language, Organisation, Role, User
 
 from . import feeds
-from .models import CalendarFeed, Notification, ReminderRule, SmsOptOut
+from .models import CalendarFeed, EmailComplaint, Notification, ReminderRule, SmsOptOut
 from .placeholders import placeholder_help, validate_placeholders
 from .preview import invitation_email_html
 
@@ -159,3 +159,11 @@ class CalendarFeedAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin
     def revoke(self, request: HttpRequest, queryset) -> None:
         for feed in queryset.select_related("user"):
             feeds.revoke_feed(user=feed.user, actor=request.user)
+
+
+@admin.register(EmailComplaint, site=admin_site)
+class EmailComplaintAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
+    """Addresses whose owner marked an email as spam. A participant gets email again at a changed address."""
+
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]

@@ -18,3 +18,9 @@ class NotificationsConfig(AppConfig):
         from . import checks  # noqa: F401 - registers the system checks
 
         setting_changed.connect(_reset_sms_backend)
+        # anymail's webhook views announce each verified report of the email service by this signal.
+        from anymail.signals import tracking
+
+        from .email_service import on_tracking
+
+        tracking.connect(on_tracking, dispatch_uid="notifications.email_service")

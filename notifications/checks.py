@@ -19,9 +19,11 @@ def messages_are_sent(app_configs, **kwargs) -> list[CheckWarning]:
     if settings.EMAIL_BACKEND in PRINTING_EMAIL_BACKENDS:
         warnings.append(
             CheckWarning(
-                "Email is only printed (EMAIL_URL is not set): invitations reach nobody, and clients' email "
+                "Email is only printed (neither EMAIL_URL nor EMAIL_SERVICE is set): invitations reach nobody, and "
+                "clients' email "
                 "addresses and join links end up in the log.",
-                hint="Set EMAIL_URL to your SMTP server, e.g. smtp+tls://user:password@smtp.example.nl:587.",
+                hint="Set EMAIL_URL to your SMTP server, e.g. smtp+tls://user:password@smtp.example.nl:587, or "
+                "EMAIL_SERVICE and its variables for a transactional email service (README, Configure it).",
                 id="notifications.W001",
             )
         )

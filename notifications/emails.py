@@ -7,6 +7,7 @@ from datetime import datetime
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
 
+from anymail.exceptions import AnymailConfigurationError, AnymailError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from scheduling.models import Series
 
 from .content import Content, affected_sessions, build_content, series_sessions
+from .email_service import delivery_error, service_message_id
 from .errors import DeliveryError
 from .ics import CANCEL, REQUEST, Invite, Texts, build_invite, build_series_cancel, build_series_invite
 from .models import Notification, Purpose, Reason
@@ -133,7 +135,11 @@ def render_email(notification: Notification, *, now: datetime) -> EmailMultiAlte
     )
     email.attach_alternative(html, "text/html")
     invite = _invite(notification, content, now)
-    if invite is not None:
+    if invite is not None and settings.EMAIL_SERVICE:
+        # A service's API takes a text and an HTML body only (anymail refuses a third alternative): the invite
+        # goes as a text/calendar attachment with its method, which Outlook and Gmail offer to accept as well.
+        email.attach(invite.filename, invite.content, invite.content_type)
+    elif invite is not None:
         # Inline text/calendar with the method is what makes Outlook and Gmail show Accept/Decline;
         # the attachment serves clients that only import files.
         email.attach_alternative(invite.content.decode(), invite.content_type)
@@ -142,10 +148,12 @@ def render_email(notification: Notification, *, now: datetime) -> EmailMultiAlte
 
 
 def send_email(notification: Notification, *, now: datetime) -> str:
-    """Send one email; return its Message-ID or raise DeliveryError."""
+    """Send one email; return the service's message id (its Message-ID by SMTP) or raise DeliveryError."""
     email = render_email(notification, now=now)
     try:
         email.send(fail_silently=False)
+    except (AnymailError, AnymailConfigurationError) as error:
+        raise delivery_error(error, email) from error
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _message in error.recipients.values()]
         permanent = all(code >= 500 for code in codes)
@@ -164,4 +172,5 @@ def send_email(notification: Notification, *, now: datetime) -> str:
         ) from error
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise DeliveryError(f"The mail server could not be reached: {error.__class__.__name__}") from error
-    return message_id(notification)
+    # A service's reports name its own id for the message; SMTP has only our Message-ID.
+    return service_message_id(email) or message_id(notification)

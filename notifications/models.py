@@ -57,6 +57,18 @@ class Reason(models.TextChoices):
     NOT_MOBILE = "not_mobile", _("The number is not a mobile number that can receive SMS.")
     OPTED_OUT = "opted_out", _("The recipient has asked not to receive SMS from this sender (STOP).")
     MAILBOX_REFUSED = "mailbox_refused", _("The recipient's mail server refused the message.")
+    BOUNCED = "bounced", _("The email came back from the recipient's mail server (it bounced).")
+    COMPLAINED = (
+        "complained",
+        _("The recipient marked an email as spam; no more email goes to this address until it is changed."),
+    )
+    SUPPRESSED = (
+        "suppressed",
+        _(
+            "The email service no longer sends to this address, because earlier email to it bounced or was "
+            "marked as spam."
+        ),
+    )
     UNREACHABLE = "unreachable", _("The phone was unreachable; the network gave up.")
     CARRIER_BLOCKED = "carrier_blocked", _("The phone network blocked the message.")
     CONFIGURATION = "configuration", _("The sending service is not set up correctly; ask the administrator.")
@@ -244,6 +256,27 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return self.phone
+
+
+class EmailComplaint(models.Model):
+    """An email address whose owner marked a message of this organisation as spam (the email service's
+    complaint report): no more email goes to it. A participant whose address is changed gets mail at the new
+    one. Kept when a person's other data is erased, like SMS opt-outs, so the wish is still honoured."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    email = models.EmailField(_("email address"))
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("email complaint")
+        verbose_name_plural = _("email complaints")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "email"], name="email_complaint_unique")]
+
+    def __str__(self) -> str:
+        return self.email
 
 
 class Heartbeat(models.Model):

@@ -1,4 +1,5 @@
-"""SMS opt-out: a client who replies STOP gets no SMS from that organisation again (until START).
+"""SMS opt-out: a client who replies STOP gets no SMS from that organisation again (until START). And its email
+counterpart: an address whose owner marked an email as spam gets no email from that organisation again.
 
 Twilio's standard keywords are honoured, in any letter case, as the whole reply. The organisation is the
 one whose SMS reached the number last: one Twilio number may serve several organisations.
@@ -8,7 +9,7 @@ from django.db.models import Q
 
 from accounts.models import Organisation
 
-from .models import MessageChannel, Notification, SmsOptOut
+from .models import EmailComplaint, MessageChannel, Notification, SmsOptOut
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN", "AFMELDEN"}
 START_WORDS = {"START", "UNSTOP", "YES"}
@@ -50,3 +51,12 @@ def record_reply(*, from_number: str, body: str) -> str | None:
         return "opted_out"
     SmsOptOut.objects.filter(organisation=organisation, phone=from_number).delete()
     return "opted_in"
+
+
+def complained(*, organisation_id: int, email: str) -> bool:
+    return EmailComplaint.objects.filter(organisation_id=organisation_id, email__iexact=email).exists()
+
+
+def record_complaint(*, organisation_id: int, email: str) -> None:
+    if not complained(organisation_id=organisation_id, email=email):
+        EmailComplaint.objects.get_or_create(organisation_id=organisation_id, email=email.lower())

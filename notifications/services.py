@@ -30,7 +30,7 @@ from .models import (
     Purpose,
     Reason,
 )
-from .optout import opt_out, opted_out_numbers
+from .optout import complained, opt_out, opted_out_numbers, record_complaint
 from .planning import (
     Recipient,
     enqueue_sending,
@@ -137,6 +137,10 @@ def _deliver(notification: Notification, now: datetime) -> tuple[str, str]:
     if notification.channel == MessageChannel.EMAIL:
         from .emails import send_email
 
+        if complained(organisation_id=notification.organisation_id, email=notification.to):
+            raise DeliveryError(
+                "The recipient marked an earlier email as spam.", permanent=True, reason=Reason.COMPLAINED
+            )
         return send_email(notification, now=now), DeliveryStatus.SENT
 
     from .content import build_content
@@ -313,6 +317,61 @@ def record_sms_status(*, message_id: str, status: str, error_code: str, reason: 
             status=final, reason=reason, last_error=f"Twilio {status}, error {error_code or '-'}", updated_at=now
         )
     return bool(updated) or Notification.objects.filter(provider_message_id=message_id).exists()
+
+
+# anymail's normalized email events: the status a row takes and the statuses it may take it from. A report that
+# arrives late (a "delivered" after the bounce) finds the row elsewhere and changes nothing; a report repeated
+# finds it already moved. Other events (queued, deferred, opened...) say nothing the assistant needs.
+_EMAIL_EVENTS = {
+    "delivered": (DeliveryStatus.DELIVERED, (DeliveryStatus.SENT,)),
+    # A bounce or complaint may follow the receiving server's acceptance ("delivered").
+    "bounced": (DeliveryStatus.FAILED, (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
+    "complained": (DeliveryStatus.FAILED, (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
+    "rejected": (DeliveryStatus.FAILED, (DeliveryStatus.SENT,)),
+    "failed": (DeliveryStatus.FAILED, (DeliveryStatus.SENT,)),
+}
+# anymail's reject_reason, for bounced and rejected messages.
+_EMAIL_REASONS = {
+    "invalid": Reason.INVALID_ADDRESS,
+    "bounced": Reason.BOUNCED,
+    "timed_out": Reason.BOUNCED,
+    "blocked": Reason.MAILBOX_REFUSED,
+    "spam": Reason.MAILBOX_REFUSED,
+    "unsubscribed": Reason.SUPPRESSED,
+}
+
+
+def record_email_event(
+    *, message_id: str, event_type: str, reject_reason: str, description: str, recipient: str = ""
+) -> bool:
+    """Record an email service's report. Returns False when no message has that id (it is then ignored).
+
+    A complaint fails the message and keeps its address from every later email of the organisation, until
+    the participant's address is changed; the service stops sending to it too, so a message there would fail.
+    """
+    if not message_id:
+        return False
+    known = Notification.objects.filter(provider_message_id=message_id, channel=MessageChannel.EMAIL)
+    target = _EMAIL_EVENTS.get(event_type)
+    if target is None:
+        return known.exists()
+    status, sources = target
+    now = timezone.now()
+    rows = known.filter(status__in=sources)
+    if status == DeliveryStatus.DELIVERED:
+        rows.update(status=status, delivered_at=now, reason="", updated_at=now)
+        return known.exists()
+    if event_type == "complained":
+        reason = Reason.COMPLAINED
+        for row in known.only("organisation_id", "to"):
+            record_complaint(organisation_id=row.organisation_id, email=row.to or recipient)
+    elif event_type == "rejected" and reject_reason in ("bounced", "spam"):
+        # Refused at the service because of the address's past, not this message's content.
+        reason = Reason.SUPPRESSED
+    else:
+        reason = _EMAIL_REASONS.get(reject_reason, Reason.UNKNOWN)
+    rows.update(status=status, reason=reason, last_error=description[:500], updated_at=now)
+    return known.exists()
 
 
 def resend_notification(*, notification: Notification) -> bool:

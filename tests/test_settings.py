@@ -127,3 +127,30 @@ def test_media_storage_is_chosen_by_the_environment_and_a_wrong_choice_stops_the
     assert "MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME" in _manage("check", env=env).stderr
     env["MEDIA_STORAGE"] = "ftp"
     assert "MEDIA_STORAGE must be one of filesystem, s3, not 'ftp'" in _manage("check", env=env).stderr
+
+
+def test_an_email_service_passes_check_deploy_with_its_own_variables_and_a_webhook_secret(tmp_path):
+    env = _production(tmp_path)
+    del env["EMAIL_URL"]
+    env |= {
+        "EMAIL_SERVICE": "mailgun",
+        "MAILGUN_API_KEY": "key-1",
+        "MAILGUN_SENDER_DOMAIN": "mg.example.nl",
+        "MAILGUN_WEBHOOK_SIGNING_KEY": "signing-key",
+        "EMAIL_WEBHOOK_SECRET": "reports:secret",
+    }
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, sorted(s.ANYMAIL))"
+    # The last line: Django's shell may first say what it imported.
+    shown = _manage("shell", "-c", code, env=env).stdout.strip().splitlines()[-1].split(maxsplit=1)
+    assert shown[0] == "anymail.backends.mailgun.EmailBackend"
+    assert "'MAILGUN_API_KEY', 'MAILGUN_SENDER_DOMAIN', 'MAILGUN_WEBHOOK_SIGNING_KEY', 'WEBHOOK_SECRET'" in shown[1]
+
+
+def test_an_email_service_without_a_webhook_secret_or_one_we_do_not_know_stops_the_start(tmp_path):
+    env = {"VAR_DIR": str(tmp_path), "EMAIL_SERVICE": "postmark", "POSTMARK_SERVER_TOKEN": "token"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0 and "EMAIL_SERVICE needs EMAIL_WEBHOOK_SECRET" in result.stderr
+    result = _manage("check", env={**env, "EMAIL_SERVICE": "pigeon", "EMAIL_WEBHOOK_SECRET": "a:b"})
+    assert result.returncode != 0 and "EMAIL_SERVICE must be one of postmark, mailgun" in result.stderr

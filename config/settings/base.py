@@ -222,6 +222,46 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Videoconsult <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# A transactional email service instead of SMTP (EMAIL_SERVICE), through django-anymail: its delivery reports
+# (delivered, bounced, complained) reach the outbox by the service's signed webhook at
+# hooks/email/<service>/tracking/ (notifications.email_service). Another service anymail supports is one
+# more line here; its own variables (named as anymail names them, e.g. MAILGUN_API_KEY) are passed as they are.
+EMAIL_SERVICES: dict[str, dict[str, str]] = {
+    "postmark": {
+        "BACKEND": "anymail.backends.postmark.EmailBackend",
+        "TRACKING": "anymail.webhooks.postmark.PostmarkTrackingWebhookView",
+    },
+    "mailgun": {
+        "BACKEND": "anymail.backends.mailgun.EmailBackend",
+        "TRACKING": "anymail.webhooks.mailgun.MailgunTrackingWebhookView",
+    },
+    "brevo": {
+        "BACKEND": "anymail.backends.brevo.EmailBackend",
+        "TRACKING": "anymail.webhooks.brevo.BrevoTrackingWebhookView",
+    },
+    "amazon_ses": {
+        "BACKEND": "anymail.backends.amazon_ses.EmailBackend",
+        "TRACKING": "anymail.webhooks.amazon_ses.AmazonSESTrackingWebhookView",
+    },
+}
+EMAIL_SERVICE = env.str("EMAIL_SERVICE", default="")
+ANYMAIL: dict[str, Any] = {}
+if EMAIL_SERVICE:
+    if EMAIL_SERVICE not in EMAIL_SERVICES:
+        raise ImproperlyConfigured(f"EMAIL_SERVICE must be one of {', '.join(EMAIL_SERVICES)}, not {EMAIL_SERVICE!r}.")
+    EMAIL_BACKEND = EMAIL_SERVICES[EMAIL_SERVICE]["BACKEND"]
+    _prefix = EMAIL_SERVICE.upper() + "_"
+    ANYMAIL = {name: value for name, value in env.ENVIRON.items() if name.startswith(_prefix)}
+    # Basic auth ("user:password" in the webhook URL) on every service's webhook: for Postmark and Brevo it is
+    # the only proof that a report comes from the service, and without it anymail would accept anyone's.
+    ANYMAIL["WEBHOOK_SECRET"] = env.str("EMAIL_WEBHOOK_SECRET", default="")
+    if ":" not in ANYMAIL["WEBHOOK_SECRET"]:
+        raise ImproperlyConfigured(
+            "EMAIL_SERVICE needs EMAIL_WEBHOOK_SECRET, a user:password pair for the service's webhook URL."
+        )
+    # A rejected recipient fails that message (notifications.email_service) instead of passing as sent.
+    ANYMAIL["IGNORE_RECIPIENT_STATUS"] = False
+
 # SMS: Twilio when its account is configured, otherwise printed to the console (SMS_BACKEND overrides).
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 if TWILIO_ACCOUNT_SID:

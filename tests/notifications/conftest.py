@@ -35,6 +35,16 @@ ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "fake-auth-token"
 
 
+def answer_json(handler: BaseHTTPRequestHandler, status: int, body: dict) -> None:
+    """A fake service's JSON answer."""
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
 class FakeTwilio(BaseHTTPRequestHandler):
     """Answers POST /2010-04-01/Accounts/<sid>/Messages.json as Twilio does, and remembers each request."""
 
@@ -46,13 +56,7 @@ class FakeTwilio(BaseHTTPRequestHandler):
         form = {key: values[0] for key, values in parse_qs(self.rfile.read(length).decode()).items()}
         self.requests.append({"path": self.path, "auth": self.headers["Authorization"], "form": form})
         status, body = self.answers.pop(0) if self.answers else (201, {})
-        body = {"sid": f"SM{len(self.requests):032d}", "status": "queued", **body}
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        answer_json(self, status, {"sid": f"SM{len(self.requests):032d}", "status": "queued", **body})
 
     def log_message(self, *args):
         pass
