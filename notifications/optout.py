@@ -53,10 +53,17 @@ def record_reply(*, from_number: str, body: str) -> str | None:
     return "opted_in"
 
 
-def complained(*, organisation_id: int, email: str) -> bool:
-    return EmailComplaint.objects.filter(organisation_id=organisation_id, email__iexact=email).exists()
+def complained_addresses(*, organisation_id: int, emails: list[str]) -> set[str]:
+    """Those of `emails` (lower case, as the booking stores them) whose owner marked our email as spam."""
+    lowered = [email.lower() for email in emails if email]
+    if not lowered:
+        return set()
+    return set(
+        EmailComplaint.objects.filter(organisation_id=organisation_id, email__in=lowered).values_list(
+            "email", flat=True
+        )
+    )
 
 
 def record_complaint(*, organisation_id: int, email: str) -> None:
-    if not complained(organisation_id=organisation_id, email=email):
-        EmailComplaint.objects.get_or_create(organisation_id=organisation_id, email=email.lower())
+    EmailComplaint.objects.get_or_create(organisation_id=organisation_id, email=email.lower())

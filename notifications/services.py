@@ -30,7 +30,7 @@ from .models import (
     Purpose,
     Reason,
 )
-from .optout import complained, opt_out, opted_out_numbers, record_complaint
+from .optout import complained_addresses, opt_out, opted_out_numbers, record_complaint
 from .planning import (
     Recipient,
     enqueue_sending,
@@ -137,7 +137,7 @@ def _deliver(notification: Notification, now: datetime) -> tuple[str, str]:
     if notification.channel == MessageChannel.EMAIL:
         from .emails import send_email
 
-        if complained(organisation_id=notification.organisation_id, email=notification.to):
+        if complained_addresses(organisation_id=notification.organisation_id, emails=[notification.to]):
             raise DeliveryError(
                 "The recipient marked an earlier email as spam.", permanent=True, reason=Reason.COMPLAINED
             )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Team, User
 from accounts.selectors import bookable_teams, is_agent_of_team
 from config.text import one_line
-from notifications.optout import opted_out_numbers
+from notifications.optout import complained_addresses, opted_out_numbers
 from videoproviders.selectors import people_limit, smallest_room
 
 from .models import Appointment, Channel
@@ -110,18 +110,28 @@ def _clean_participants(participants: Sequence[ParticipantInput]) -> tuple[list[
 
 
 def _opt_out_errors(rows: list[ParticipantInput], *, organisation_id: int) -> list[str]:
-    """SMS participants whose number replied STOP to this organisation: they cannot be invited by SMS."""
+    """Participants who asked this organisation for no more SMS (STOP) or email (marked it as spam): they cannot
+    be invited that way."""
     phones = [row.phone for row in rows if row.channel == Channel.SMS and row.phone]
     stopped = opted_out_numbers(organisation_id=organisation_id, phones=phones)
-    return [
-        _(
-            "Participant %(number)d replied STOP to our SMS and gets no SMS from us any more. "
-            "Invite them by email or copy link."
-        )
-        % {"number": number}
-        for number, row in enumerate(rows, start=1)
-        if row.channel == Channel.SMS and row.phone in stopped
-    ]
+    emails = [row.email for row in rows if row.channel == Channel.EMAIL and row.email]
+    complained = complained_addresses(organisation_id=organisation_id, emails=emails)
+    errors = []
+    for number, row in enumerate(rows, start=1):
+        if row.channel == Channel.SMS and row.phone in stopped:
+            message = _(
+                "Participant %(number)d replied STOP to our SMS and gets no SMS from us any more. "
+                "Invite them by email or copy link."
+            )
+        elif row.channel == Channel.EMAIL and row.email in complained:
+            message = _(
+                "Participant %(number)d marked our email as spam and gets no email from us at this address any "
+                "more. Use another address, SMS or copy link."
+            )
+        else:
+            continue
+        errors.append(message % {"number": number})
+    return errors
 
 
 def _room_size_errors(rows: list[ParticipantInput], *, agent: User) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from notifications.models import DeliveryStatus, EmailComplaint, Notification, Reason
@@ -248,6 +249,12 @@ def test_a_complaint_fails_the_email_and_keeps_the_address_from_later_mail_until
     send_again()
     assert (row.status, row.reason) == (DeliveryStatus.FAILED, Reason.COMPLAINED)
     assert len(postmark.requests) == requests_before
+
+    # Booking or changing the consult with that address by email is refused, saying why.
+    with pytest.raises(ValidationError, match="marked our email as spam"):
+        edit(row.appointment, subject="Changed")
+    with pytest.raises(ValidationError, match="marked our email as spam"):
+        book(email_participant(address="Chris@Example.org"))
 
     # Corrected on the consult (as for a failed SMS number), then sent again: the new address gets it.
     participant = row.participant
