@@ -59,6 +59,8 @@ ACCESS = {
     "notifications:calendar-feed": ("get", [D, D, D, D, D]),
     "notifications:twilio-status": ("post", [X, X, X, X, X]),
     "notifications:twilio-inbound": ("post", [X, X, X, X, X]),
+    # No email service in the suite's settings, so no address takes reports (test_email_service.py signs some).
+    "notifications:email-tracking": ("post", [X, X, X, X, X]),
     "waitingroom:join": ("get", [OK, OK, OK, OK, OK]),
     # The SMS's short link leads on to the join page.
     "waitingroom:short-join": ("get", [R, R, R, R, R]),
@@ -187,6 +189,8 @@ def _url(name: str, world) -> str:
         return reverse(name, kwargs={"name": "nothing-here.png"})
     if name == "notifications:resend":
         return reverse(name, args=[world["notification"].public_id])
+    if name == "notifications:email-tracking":
+        return reverse(name, kwargs={"service": "postmark"})
     if name == "accounts:password-reset-confirm":
         return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
     try:
