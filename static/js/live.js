@@ -84,6 +84,29 @@ window.liveConnection = function (options) {
   return { start, stop };
 };
 
+// A page's fetch of its state, one at a time: calls while one runs (many events at once, a busy team) make
+// one more fetch afterwards, for whatever came meanwhile.
+window.oneAtATime = function (task) {
+  let running = false;
+  let again = false;
+  return async function run() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await task();
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        run();
+      }
+    }
+  };
+};
+
 // Says a text to screen readers through a live region that is always on the page (role="status"): a new
 // element each time, so the same words are heard again when they happen again, while a refresh that
 // changes nothing says nothing.

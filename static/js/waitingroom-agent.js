@@ -86,33 +86,9 @@
     }
   }
 
-  let inFlight = false;
-  let again = false;
   let ended = false;
-  // Events make the list fetch at once; the polls keep wait times current, and are the fallback.
-  const live = window.liveConnection({
-    root,
-    url: root.dataset.eventsUrl,
-    refresh,
-    pollMs: REFRESH_MS,
-    openPollMs: SLOW_REFRESH_MS,
-  });
-  // The session ended (idle, or logged out elsewhere): stop, and let the idle clock (idle.js) keep what was
-  // typed and open the login page; without it, reloading leads there too.
-  function sessionEnded() {
-    ended = true;
-    live.stop();
-    const event = new CustomEvent("session:ended", { cancelable: true });
-    if (document.dispatchEvent(event)) location.reload();
-  }
-  async function refresh() {
+  const refresh = window.oneAtATime(async () => {
     if (ended) return;
-    // Many events at once (a busy team) make one fetch at a time, plus one for whatever came meanwhile.
-    if (inFlight) {
-      again = true;
-      return;
-    }
-    inFlight = true;
     try {
       // Sent as background: the page asking by itself does not keep the session (accounts.middleware).
       const response = await fetch(root.dataset.stateUrl, {
@@ -131,13 +107,23 @@
     } catch {
       liveness.textContent = root.dataset.offline;
       liveness.hidden = false;
-    } finally {
-      inFlight = false;
-      if (again) {
-        again = false;
-        refresh();
-      }
     }
+  });
+  // Events make the list fetch at once; the polls keep wait times current, and are the fallback.
+  const live = window.liveConnection({
+    root,
+    url: root.dataset.eventsUrl,
+    refresh,
+    pollMs: REFRESH_MS,
+    openPollMs: SLOW_REFRESH_MS,
+  });
+  // The session ended (idle, or logged out elsewhere): stop, and let the idle clock (idle.js) keep what was
+  // typed and open the login page; without it, reloading leads there too.
+  function sessionEnded() {
+    ended = true;
+    live.stop();
+    const event = new CustomEvent("session:ended", { cancelable: true });
+    if (document.dispatchEvent(event)) location.reload();
   }
   live.start();
 

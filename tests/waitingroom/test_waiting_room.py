@@ -13,17 +13,6 @@ from videoproviders import locmem
 from waitingroom.models import Presence
 
 
-@pytest.fixture
-def consult(book):
-    start = timezone.now() + timedelta(minutes=5)
-    return book(start=start, end=start + timedelta(minutes=30))
-
-
-@pytest.fixture
-def participant(consult):
-    return consult.participants.get()
-
-
 def check_in(client, participant):
     return client.post(reverse("waitingroom:presence", args=[participant.token]))
 
