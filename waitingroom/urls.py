@@ -14,6 +14,7 @@ urlpatterns = [
     path("waiting-room/events/", streams.agent_events, name="agent-events"),
     path("waiting-room/", views.waiting_room_page, name="waiting-room"),
     path("waiting-room/state/", views.waiting_room_state, name="waiting-room-state"),
+    path("waiting-room/arrivals/", views.arrivals, name="arrivals"),
     path("consults/<uuid:public_id>/start/", views.start, name="start"),
     path("consults/<uuid:public_id>/end/", views.end, name="end"),
     path("consults/<uuid:public_id>/message/", views.send_message, name="message"),

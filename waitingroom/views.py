@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from scheduling.models import Participant
 from scheduling.selectors import get_visible_appointment
 from videoproviders.base import VideoProviderError
 from videoproviders.selectors import agent_video_problem, happens_in_page, who_can_fix
 
 from . import ratelimit, services
-from .lists import waiting_list_context
+from .lists import waiting_list, waiting_list_context
 from .selectors import LinkState, client_page, link_state, messages_for_client, participant_for_token
 
 _TEMPLATES = {
@@ -129,6 +130,20 @@ def waiting_room_state(request: HttpRequest) -> HttpResponse:
     context = waiting_list_context(request)
     html = render_to_string("waitingroom/_waiting_list.html", context, request=request)
     return JsonResponse({"html": html, "waiting": context["waiting_ids"]})
+
+
+@login_required
+@require_GET
+def arrivals(request: HttpRequest) -> HttpResponse:
+    """Who waits for the consults the user leads, for the arrivals bar on every other page of an agent:
+    the waiting room's own rule of who sees what, narrowed to their own consults, so that an agent is not
+    called away by a colleague's client."""
+    user = request.user
+    assert isinstance(user, User)  # login_required
+    found = waiting_list(user=user, agent_id=user.pk)
+    context = {"waiting": found.waiting}
+    html = render_to_string("waitingroom/_arrivals_bar.html", context, request=request) if found.waiting else ""
+    return JsonResponse({"html": html, "waiting": found.waiting_ids})
 
 
 def _back(request: HttpRequest) -> HttpResponse:

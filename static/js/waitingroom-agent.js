@@ -83,6 +83,11 @@
     if (arrived.length) {
       signalArrivals(arrived);
       bell(arrived);
+      // An agent's page with the waiting room hidden (another tab) also tells through the browser (arrivals.js).
+      if (window.arrivalSignals) {
+        const entries = arrived.map((id) => root.querySelector(`[data-arrival="${CSS.escape(String(id))}"]`));
+        window.arrivalSignals.notify(entries.filter(Boolean).map((entry) => entry.dataset.notify));
+      }
     }
   }
 
