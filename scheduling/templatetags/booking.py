@@ -25,6 +25,8 @@ def agent_options(form: AppointmentForm) -> SafeString:
             name = escape(agent.full_name)
             parts.append(f'\n<option value="{escape(agent.pk)}" data-team="{team_id}"{selected}>{name}</option>')
         if not agents:
-            parts.append(f"\n<option disabled>{escape(_('No agents in this team'))}</option>")
+            # Outside the f-string: xgettext does not look inside one, and `make messages` dropped the text.
+            none = escape(_("No agents in this team"))
+            parts.append(f"\n<option disabled>{none}</option>")
         parts.append("\n</optgroup>")
     return SafeString("".join(parts))

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
 from scheduling.models import Appointment
-from tests.factories import TeamFactory, agent_of
+from tests.factories import MembershipFactory, TeamFactory, agent_of
 
 URL = reverse("scheduling:appointment-create")
 
@@ -201,3 +202,11 @@ def test_the_team_select_offers_the_teams_the_assistant_books_for_and_refuses_ot
     response = assistant_client.post(URL, form_data(team=str(elsewhere.pk)))
     assert "team" in response.context["form"].errors
     assert not Appointment.objects.exists()
+
+
+def test_a_team_without_agents_says_so_in_dutch(assistant_client, assistant, organisation):
+    # The text once sat inside an f-string, where `make messages` did not find it and dropped its translation.
+    empty = TeamFactory(organisation=organisation, name="Leeg team")
+    MembershipFactory(user=assistant, team=empty, role=Role.ASSISTANT)
+    response = assistant_client.get(URL, HTTP_ACCEPT_LANGUAGE="nl")
+    assert "<option disabled>Geen behandelaars in dit team</option>" in response.content.decode()
