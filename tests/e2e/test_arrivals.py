@@ -154,6 +154,13 @@ def test_a_notification_when_asked_for_and_the_page_is_hidden(browser, live_serv
         assert page.evaluate("window.permissionAsks") == 1
         assert button.inner_text() == "Stop browser notifications"
         check_accessibility(page)
+        # The waiting room itself, in a tab out of view, tells too.
+        page.evaluate("window.pageHidden = true")
+        client.goto(f"/join/{participant.token}/")
+        wait_until(page, "window.shown.length === 1")
+        check_accessibility(client)
+        client.goto("about:blank")
+        wait_until(page, "document.title.startsWith('Waiting room')")
 
         # Another page, no stream (the test server answers event streams with 503): the page polls.
         page.goto("/agenda/")
