@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     DATA_RETAINED = "data_retention", _("Old personal data erased")
     FEED_CREATED = "feed_created", _("Calendar subscription URL made")
     FEED_REVOKED = "feed_revoked", _("Calendar subscription URL revoked")
+    STATISTICS_EXPORTED = "statistics_exported", _("Statistics downloaded")
 
 
 CHANGE_LABELS = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("waitingroom.urls")),
     path("", include("videoproviders.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

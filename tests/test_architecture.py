@@ -57,3 +57,24 @@ def test_privacy_writes_nothing_itself_and_calls_each_apps_erase_functions():
         not in {"models", "selectors", "phones", "erasure", "services", "admin_scope", "admin_site"}
     }
     assert writes == set()
+
+
+def test_statistics_read_the_other_apps_and_nothing_imports_them():
+    # The page adds up what the other apps recorded; it books, sends or changes nothing, and no app depends on it.
+    readable = {"models", "selectors", "filters"}
+    found = {
+        (str(path.relative_to(ROOT)), module)
+        for path in (ROOT / "reports").rglob("*.py")
+        for module in _module_imports(path)
+        if module.split(".")[0] in APPS and module.split(".")[-1] not in readable
+    }
+    assert found == {("reports/views.py", "audit.services")}
+    assert not any(module.startswith("reports") for app in APPS for _path, module in _imports(app))
+
+
+def _module_imports(path: Path) -> set[str]:
+    return {
+        node.module
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+    }

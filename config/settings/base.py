@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "audit",
     "privacy",
+    "reports",
 ]
 
 MIDDLEWARE = [
