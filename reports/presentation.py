@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -112,3 +114,12 @@ def cells(row: Row) -> list[str]:
         str(row.failed["email"]),
         str(row.failed["sms"]),
     ]
+
+
+def table_row(name: str, values: Sequence[str]) -> SafeString:
+    """One row of the table, with a dash for a time that cannot be told (no consult to measure)."""
+    return format_html(
+        '<tr><th scope="row">{}</th>{}</tr>',
+        name,
+        format_html_join("", "<td>{}</td>", ((value or "\N{EN DASH}",) for value in values)),
+    )

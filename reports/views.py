@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -15,8 +16,8 @@ from audit.models import Action
 from audit.services import record
 
 from .filters import StatisticsFilter
-from .periods import Period
-from .presentation import cells, charts, columns, label
+from .periods import Kind, Period
+from .presentation import cells, charts, columns, label, table_row
 from .selectors import LATE_CANCELLATION, Report, consult_report
 
 
@@ -58,7 +59,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "charts": charts(report.rows, with_team),
         "columns": columns(),
         "rows": [(label(row, with_team), cells(row)) for row in report.rows],
+        "body": format_html_join("", "{}", ((table_row(label(row, with_team), cells(row)),) for row in report.rows)),
         "total": cells(report.total),
+        "footer": table_row(_("All"), cells(report.total)),
         "late_hours": int(LATE_CANCELLATION.total_seconds() // 3600),
         "own_only": not filters.shown,
     }
@@ -85,7 +88,7 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
         action=Action.STATISTICS_EXPORTED,
         actor=user,
         summary=_("Statistics downloaded: %(kind)s from %(first)s (%(rows)s rows)")
-        % {"kind": period.kind, "first": first, "rows": len(report.rows)},
+        % {"kind": Kind(period.kind).label, "first": first, "rows": len(report.rows)},
         organisation_id=user.organisation_id,
     )
     return response

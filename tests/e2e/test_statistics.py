@@ -1,5 +1,5 @@
 """The statistics page in a browser: the charts and the table of a past week, reached from the main
-navigation, checked for accessibility on a computer and at a phone's 320 pixels, and the table scrolled by
+navigation, checked for accessibility on a computer and at a phone's 320 pixels, where the table scrolls by
 keyboard."""
 
 import os
@@ -27,12 +27,9 @@ def test_admin_reads_the_week_in_charts_and_table(page, organisation):
     assert page.locator("figure.chart").count() == 5
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/statistics-1280.png", full_page=True)
-    # The wide table scrolls sideways by keyboard once it has the focus.
+    # On a computer the whole table fits beside nothing to scroll.
     region = page.get_by_role("region", name="The figures per agent")
-    region.focus()
-    page.keyboard.press("End")
-    page.keyboard.press("ArrowRight")
-    assert region.evaluate("e => e.scrollLeft") > 0
+    assert region.evaluate("e => e.scrollWidth <= e.clientWidth")
 
 
 def test_agent_reads_their_own_week_on_a_narrow_phone(browser, live_server, organisation):
@@ -47,3 +44,13 @@ def test_agent_reads_their_own_week_on_a_narrow_phone(browser, live_server, orga
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
         if SHOTS:
             page.screenshot(path=f"{SHOTS}/statistics-320.png", full_page=True)
+        # There the table scrolls sideways, by keyboard too once Tab has reached it.
+        region = page.get_by_role("region", name="The figures per agent")
+        for _ in range(30):
+            if region.evaluate("e => e === document.activeElement"):
+                break
+            page.keyboard.press("Tab")
+        assert region.evaluate("e => e === document.activeElement")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert region.evaluate("e => e.scrollLeft") > 0
