@@ -1,8 +1,14 @@
-"""Durations summed up as the page shows them: count, median and 90th percentile, in seconds."""
+"""Durations summed up as the page shows them (count, median and 90th percentile, in seconds), and measured
+by the database."""
 
 import math
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import FloatField, Func
+from django.db.models.sql.compiler import SQLCompiler
 
 
 @dataclass
@@ -32,3 +38,23 @@ class Durations:
             return None
         ordered = sorted(self.seconds)
         return ordered[math.ceil(0.9 * len(ordered)) - 1]
+
+
+class SecondsBetween(Func):
+    """`later - earlier` in seconds, worked out by the database: reading the two timestamps instead would
+    cost a datetime conversion each per row, most of the page's time at 100,000 consults."""
+
+    arity = 2
+    arg_joiner = " - "
+    template = "CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision)"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, Any]:
+        # Julian days to seconds: a double carries them to a few microseconds, more than a minute needs.
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )

@@ -17,7 +17,7 @@ from scheduling.models import AppointmentQuerySet, Status
 from scheduling.selectors import visible_appointments
 from waitingroom.models import Presence
 
-from .figures import Durations
+from .figures import Durations, SecondsBetween
 
 # Cancelled less than this long before the planned start: too late to give the time to another client.
 LATE_CANCELLATION = timedelta(hours=24)
@@ -81,19 +81,19 @@ def consult_report(
     rows: dict[tuple[int, int], Row] = {}
     _count(rows, consults, now)
     kept = consults.filter(status=Status.SCHEDULED)
-    for team, agent, planned, started_at, ended_at in kept.filter(started_at__isnull=False).values_list(
-        "team_id", "agent_id", "start", "started_at", "ended_at"
-    ):
-        assert started_at is not None  # filtered on by the query
+    started = kept.filter(started_at__isnull=False).values_list(
+        "team_id", "agent_id", SecondsBetween("started_at", "start"), SecondsBetween("ended_at", "started_at")
+    )
+    for team, agent, delay, duration in started:
         row = rows[(team, agent)]
-        row.start_delay.add((started_at - planned).total_seconds())
-        if ended_at is not None and ended_at >= started_at:
-            row.call_duration.add((ended_at - started_at).total_seconds())
-    for team, agent, planned, arrived_at, admitted_at in _admissions(kept):
-        assert arrived_at is not None and admitted_at is not None  # filtered on by the query
+        row.start_delay.add(_rounded(delay))
+        # None while the call runs.
+        if duration is not None and duration >= 0:
+            row.call_duration.add(_rounded(duration))
+    for team, agent, since_arrival, since_start in _admissions(kept):
         # A client who came early waits from the planned start: the practice kept them waiting from then on.
         # One let in before the planned start did not wait at all.
-        rows[(team, agent)].waiting.add(max(0.0, (admitted_at - max(arrived_at, planned)).total_seconds()))
+        rows[(team, agent)].waiting.add(max(0.0, _rounded(min(since_arrival, since_start))))
     failed = (
         Notification.objects.filter(appointment__in=consults.values("pk"), status=DeliveryStatus.FAILED)
         .values_list("appointment__team_id", "appointment__agent_id", "channel")
@@ -106,20 +106,24 @@ def consult_report(
     return Report(rows=ordered, total=_total(ordered))
 
 
+def _rounded(seconds: float) -> float:
+    # To the millisecond: SQLite's Julian days leave a few microseconds of noise on whole seconds.
+    return round(seconds, 3)
+
+
 def _count(rows: dict[tuple[int, int], Row], consults: AppointmentQuerySet, now: datetime) -> None:
     arrived = Presence.objects.filter(participant__appointment=OuterRef("pk"), arrived_at__isnull=False)
     scheduled = Q(status=Status.SCHEDULED)
     counts = (
         consults.order_by()
+        .alias(notice=SecondsBetween("start", "cancelled_at"))
         .values("team_id", "team__name", "agent_id", "agent__full_name")
         .annotate(
             booked=Count("pk"),
             held=Count("pk", filter=scheduled & Q(started_at__isnull=False)),
             # Past: its end has passed, so a client may no longer be on the way.
             no_shows=Count("pk", filter=scheduled & Q(end__lte=now) & ~Q(Exists(arrived))),
-            cancelled_late=Count(
-                "pk", filter=Q(status=Status.CANCELLED, cancelled_at__gt=F("start") - LATE_CANCELLATION)
-            ),
+            cancelled_late=Count("pk", filter=Q(status=Status.CANCELLED, notice__lt=LATE_CANCELLATION.total_seconds())),
         )
     )
     for values in counts:
@@ -135,9 +139,10 @@ def _count(rows: dict[tuple[int, int], Row], consults: AppointmentQuerySet, now:
         )
 
 
-def _admissions(consults: AppointmentQuerySet) -> Iterable[tuple[int, int, datetime, datetime | None, datetime | None]]:
-    """Clients let in, with when they arrived. A presence keeps only the latest arrival: one that came after
-    the admission (the client reloaded the call) no longer tells when they first waited, so it is left out."""
+def _admissions(consults: AppointmentQuerySet) -> Iterable[tuple[int, int, float, float]]:
+    """Clients let in: seconds from their arrival, and from the planned start, until then. A presence keeps
+    only the latest arrival: one that came after the admission (the client reloaded the call) no longer
+    tells when they first waited, so it is left out."""
     return (
         Presence.objects.filter(
             participant__appointment__in=consults.values("pk"),
@@ -148,9 +153,8 @@ def _admissions(consults: AppointmentQuerySet) -> Iterable[tuple[int, int, datet
         .values_list(
             "participant__appointment__team_id",
             "participant__appointment__agent_id",
-            "participant__appointment__start",
-            "arrived_at",
-            "admitted_at",
+            SecondsBetween("admitted_at", "arrived_at"),
+            SecondsBetween("admitted_at", "participant__appointment__start"),
         )
         .order_by()
     )
