@@ -53,6 +53,9 @@ ACCESS = {
     "accounts:password-reset-confirm": ("get", [OK, OK, OK, OK, OK]),
     "accounts:password-reset-complete": ("get", [OK, OK, OK, OK, OK]),
     "notifications:failed-list": ("get", [L, OK, OK, OK, OK]),
+    # Everyone of an organisation sees the figures they may see (an agent their own).
+    "reports:statistics": ("get", [L, OK, OK, OK, OK]),
+    "reports:statistics-csv": ("get", [L, OK, OK, OK, OK]),
     "notifications:resend": ("post", [L, R, D, D, R]),
     "notifications:calendar-subscription": ("get", [L, OK, OK, OK, OK]),
     # Opened by its own secret only: a client's join token (the token here) is no feed's.
