@@ -51,12 +51,13 @@ messages: install-dev
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 ## Benchmarks of the pages, the outbox, the live waiting room (these two need Redis) and the video calls
-## (Chromium and coturn); see README.
+## (Chromium and coturn) and the statistics page; see README.
 bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/waitingroom.py
 	$(BIN)/python bench/video.py
+	$(BIN)/python bench/statistics_page.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
