@@ -87,19 +87,45 @@ def retire_rooms(*, appointment: Appointment) -> None:
     rooms.filter(status__in=[RoomStatus.PENDING, RoomStatus.FAILED]).update(
         status=RoomStatus.DELETED, retired_at=now, deleted_at=now
     )
-    to_delete = []
-    for room in rooms.filter(status__in=[RoomStatus.READY, RoomStatus.CREATING]):
-        if room.provider in providers and providers[room.provider].keeps_rooms:
-            # A room still being made is deleted by its creating task once the provider has answered.
-            VideoRoom.objects.filter(pk=room.pk, status=room.status).update(
-                status=RoomStatus.DELETING, retired_at=now, next_attempt_at=now + _lease(), attempts=0
-            )
-            to_delete.append(room.pk)
-        else:
-            VideoRoom.objects.filter(pk=room.pk, status=room.status).update(
-                status=RoomStatus.DELETED, retired_at=now, deleted_at=now, host_url=""
-            )
+    to_delete = [
+        room.pk
+        for room in rooms.filter(status__in=[RoomStatus.READY, RoomStatus.CREATING])
+        if _retire(room, now=now) == RoomStatus.DELETING
+    ]
     _queue("delete", to_delete)
+
+
+def _retire(room: VideoRoom, *, now: datetime) -> str | None:
+    """Retire one room from the state it was read in; returns the state it was given (None: already gone).
+
+    Its creating task may move it on between that read and the update (CREATING to READY once the provider
+    answered, or to PENDING or FAILED): the update then changes nothing, and the room is taken again in its
+    new state. Left live, it would refuse the consult's next room (one live room per consult) and fail the
+    change that retires it."""
+    status: str | None = room.status
+    keeps_rooms = room.provider in providers and providers[room.provider].keeps_rooms
+    # A room changes state a few times at most while it is made; more would be a bug, not a race.
+    changes: dict[str, object]
+    for _attempt in range(5):
+        if status in (RoomStatus.READY, RoomStatus.CREATING) and keeps_rooms:
+            # A room still being made is deleted by its creating task once the provider has answered.
+            changes = {
+                "status": RoomStatus.DELETING,
+                "retired_at": now,
+                "next_attempt_at": now + _lease(),
+                "attempts": 0,
+            }
+        elif status in (RoomStatus.READY, RoomStatus.CREATING):
+            changes = {"status": RoomStatus.DELETED, "retired_at": now, "deleted_at": now, "host_url": ""}
+        elif status in (RoomStatus.PENDING, RoomStatus.FAILED):
+            # Never made at the provider, so there is nothing to delete there.
+            changes = {"status": RoomStatus.DELETED, "retired_at": now, "deleted_at": now}
+        else:
+            return None
+        if VideoRoom.objects.filter(pk=room.pk, status=status).update(**changes):
+            return str(changes["status"])
+        status = VideoRoom.objects.filter(pk=room.pk).values_list("status", flat=True).first()
+    raise RuntimeError(f"Video room {room.pk} kept changing state while it was being retired.")
 
 
 def replan_room(*, appointment: Appointment) -> VideoRoom:
