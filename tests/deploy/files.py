@@ -113,11 +113,23 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return certificate_path, key_path
 
 
+def upstream_servers(ports: int | tuple[int, ...]) -> str:
+    """An upstream's server lines: one node, or several as an operator lists them (nginx passes a request on to
+    the next when one refuses)."""
+    return "\n    ".join(f"server 127.0.0.1:{port};" for port in ((ports,) if isinstance(ports, int) else ports))
+
+
 def render_site(
-    directory: Path, *, http_port: int, https_port: int, pages_port: int, streams_port: int
+    directory: Path,
+    *,
+    http_port: int,
+    https_port: int,
+    pages_port: int | tuple[int, ...],
+    streams_port: int | tuple[int, ...],
 ) -> tuple[Path, Path]:
     """The nginx site as an operator fills it in (host name, certificate), on the test's ports of 127.0.0.1,
-    inside a minimal nginx.conf whose paths are all in `directory`. Returns (nginx.conf, the certificate)."""
+    inside a minimal nginx.conf whose paths are all in `directory`; a tuple of ports makes an upstream of several
+    nodes. Returns (nginx.conf, the certificate)."""
     certificate, key = self_signed_certificate(directory)
     site = replace_each(
         (DEPLOY / "nginx" / "videoconsult.conf").read_text(),
@@ -130,8 +142,8 @@ def render_site(
             "listen [::]:80;": "",
             "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
             "listen [::]:443 ssl http2;": "",
-            f"server {PAGES_ADDRESS};": f"server 127.0.0.1:{pages_port};",
-            f"server {STREAMS_ADDRESS};": f"server 127.0.0.1:{streams_port};",
+            f"server {PAGES_ADDRESS};": upstream_servers(pages_port),
+            f"server {STREAMS_ADDRESS};": upstream_servers(streams_port),
             "/var/log/nginx/": f"{directory}/",
         },
     )

@@ -8,29 +8,23 @@ Through nginx, an assistant books a consult; the worker's invitation arrives; th
 the join page; the client's check-in reaches the agent's event stream; and nginx's access log keeps no token."""
 
 import contextlib
-import getpass
 import json
 import os
 import re
 import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import psycopg2
 import pytest
 import redis
 import requests
-from cryptography.fernet import Fernet
 
 from tests.deploy import files
+from tests.deploy.deployment import Services, deployed
 from tests.live import next_event, wait_for_listener
-from tests.processes import free_port, wait_for_port
 from tests.smtp import SmtpListener, listening
 
 CLIENT = "jan.peters@example.org"
@@ -58,87 +52,6 @@ def requirements() -> tuple[str, str, str]:
     except redis.ConnectionError:
         pytest.skip(f"Redis is not running at {redis_url}")
     return database_url, redis_url, nginx
-
-
-@contextlib.contextmanager
-def database_of_its_own(database_url: str) -> Iterator[str]:
-    """A database beside DATABASE_URL's (whose test database pytest-django may be using), made and dropped here."""
-    url = urlsplit(database_url)
-    name = f"{url.path.lstrip('/') or 'videoconsult'}_smoke"
-    server = {"host": url.hostname, "port": url.port or 5432, "user": url.username, "password": url.password}
-    connection = psycopg2.connect(dbname="postgres", **server)
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        yield url._replace(path=f"/{name}").geturl()
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.close()
-
-
-class Services:
-    """The processes of the deployment, each in a session of its own (its workers with it), logging to a file."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.processes: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        with (self.directory / f"{name}.log").open("w") as log:
-            self.processes[name] = subprocess.Popen(
-                command, cwd=files.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {path.name}\n{path.read_text()[-2000:]}" for path in self.directory.glob("*.log"))
-
-    def stop(self, signals: dict[str, signal.Signals]) -> dict[str, float]:
-        """Signals each one's main process (as systemd's KillMode=mixed does, which leaves its workers to it), all
-        at once; returns how long each took to exit."""
-        began = time.monotonic()
-        stopping = {name: self.processes.pop(name) for name in signals}
-        for name, process in stopping.items():
-            process.send_signal(signals[name])
-        # Each one's own time: waited for in turn, a quick one would be charged with a slow one's wait.
-        took: dict[str, float] = {}
-        while len(took) < len(stopping):
-            assert time.monotonic() - began < 60, f"still running: {set(stopping) - set(took)}"
-            for name, process in stopping.items():
-                if name not in took and process.poll() is not None:
-                    took[name] = time.monotonic() - began
-            time.sleep(0.05)
-        return took
-
-    def kill_all(self) -> None:
-        for process in self.processes.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        self.processes.clear()
-
-
-def wait_until_ready(notify: socket.socket) -> None:
-    """gunicorn's READY=1 on the socket systemd would give a Type=notify unit."""
-    notify.settimeout(60)
-    while b"READY=1" not in notify.recv(4096):
-        pass
-
-
-def manage(env_file: Path, *args: str) -> subprocess.Popen:
-    """deploy/videoconsult-manage, as the operator runs it (here as the user running the test)."""
-    env = {"PATH": os.environ["PATH"], "VIDEOCONSULT_HOME": str(files.ROOT), "VIDEOCONSULT_ENV": str(env_file)}
-    env["VIDEOCONSULT_USER"] = getpass.getuser()
-    command = [str(files.DEPLOY / "videoconsult-manage"), *args]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finished(process: subprocess.Popen) -> str:
-    out, err = process.communicate(timeout=180)
-    assert process.returncode == 0, f"{process.args}: {err[-3000:]}"
-    return out
 
 
 def csrf_token(page: requests.Response) -> str:
@@ -203,75 +116,25 @@ def invitation(listener: SmtpListener, services: Services, seconds: float = 30) 
 @pytest.fixture
 def deployment(tmp_path) -> Iterator[dict]:
     database_url, redis_url, nginx = requirements()
-    ports = {name: free_port() for name in ("http", "https", "pages", "streams")}
-    base = f"https://127.0.0.1:{ports['https']}"
     listener = SmtpListener()
-    services = Services(tmp_path)
-    with listening(listener) as smtp_port, database_of_its_own(database_url) as smoke_database_url:
-        env_file = tmp_path / "videoconsult.env"
-        env_file.write_text(
-            files.render_environment(
-                {
-                    "SITE_URL": base,
-                    "ALLOWED_HOSTS": "127.0.0.1",
-                    "SECRET_KEY": Fernet.generate_key().decode(),
-                    "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-                    "DATABASE_URL": smoke_database_url,
-                    "REDIS_URL": redis_url,
-                    "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-                    "VAR_DIR": str(tmp_path / "var"),
-                    "STATIC_ROOT": str(tmp_path / "var" / "staticfiles"),
-                }
-            )
+    with (
+        listening(listener) as smtp_port,
+        deployed(
+            tmp_path, database_url=database_url, redis_url=redis_url, nginx=nginx, smtp_port=smtp_port, seed=SEED,
             # Beat's first sweep comes one interval after it starts; /health/ waits for it.
-            + "NOTIFICATION_SWEEP_SECONDS=2\n"
-        )
-        # The README's order: migrate, collect the static files (side by side here, to keep the test short).
-        steps = [manage(env_file, "migrate", "--noinput", "-v0"), manage(env_file, "collectstatic", "--noinput")]
-        for step in steps:
-            finished(step)
-        seeding = manage(env_file, "shell", "-v0", "-c", SEED)
-        nginx_conf, certificate = files.render_site(
-            tmp_path, http_port=ports["http"], https_port=ports["https"], pages_port=ports["pages"],
-            streams_port=ports["streams"],
-        )  # fmt: skip
-        # What systemd gives a service: a clean environment and the EnvironmentFile's variables.
-        environment = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(tmp_path / "var")}
-        environment |= files.read_environment(env_file.read_text())
-        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        notify.bind(str(tmp_path / "notify"))
-        try:
-            services.start("nginx", [nginx, "-p", str(tmp_path), "-c", str(nginx_conf), "-g", "daemon off;"], {})
-            services.start(
-                "web",
-                files.exec_start("web", {files.PAGES_ADDRESS: f"127.0.0.1:{ports['pages']}"}),
-                environment | {"NOTIFY_SOCKET": str(tmp_path / "notify")},
-            )
-            unit_port = files.STREAMS_ADDRESS.rsplit(":", 1)[1]
-            streams = files.exec_start("streams", {f"--port {unit_port}": f"--port {ports['streams']}"})
-            services.start("streams", streams, environment)
-            services.start("worker", files.exec_start("worker"), environment)
-            services.start("beat", files.exec_start("beat"), environment)
-            people = json.loads(finished(seeding).splitlines()[-1])
-            try:
-                wait_until_ready(notify)
-                for port in (ports["streams"], ports["https"]):
-                    wait_for_port(port, seconds=60)
-            except OSError as error:  # a timeout: say why from the services' own words
-                raise AssertionError(services.logs()) from error
-            yield {
-                "base": base,
-                "http": f"http://127.0.0.1:{ports['http']}",
-                "certificate": certificate,
-                "redis_url": redis_url,
-                "smtp": listener,
-                "services": services,
-                "access_log": tmp_path / "videoconsult.access.log",
-                **people,
-            }
-        finally:
-            notify.close()
-            services.kill_all()
+            extra_environment="NOTIFICATION_SWEEP_SECONDS=2\n",
+        ) as (running, seeded),
+    ):  # fmt: skip
+        yield {
+            "base": running.base,
+            "http": running.http,
+            "certificate": running.certificate,
+            "redis_url": redis_url,
+            "smtp": listener,
+            "services": running.services,
+            "access_log": tmp_path / "videoconsult.access.log",
+            **json.loads(seeded),
+        }
 
 
 def test_a_consult_booked_through_nginx_reaches_the_client_and_the_agent_hears_the_arrival(deployment):
