@@ -158,6 +158,7 @@ def deployed(
     nodes: int = 1,
     database_suffix: str = "smoke",
     extra_environment: str = "",
+    worker_connections: int = 512,
 ) -> Iterator[tuple[Deployment, str]]:
     """Builds and starts the deployment in `directory`; yields it and the last line that `seed` (Python for
     videoconsult-manage shell, run while the servers start) printed. Everything is killed on the way out."""
@@ -192,6 +193,7 @@ def deployed(
         nginx_conf, certificate = files.render_site(
             directory, http_port=ports["http"], https_port=ports["https"],
             pages_port=web[0] if nodes == 1 else web, streams_port=streams[0] if nodes == 1 else streams,
+            worker_connections=worker_connections,
         )  # fmt: skip
         # What systemd gives a service: a clean environment and the EnvironmentFile's variables.
         environment = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(directory / "var")}

@@ -126,10 +126,12 @@ def render_site(
     https_port: int,
     pages_port: int | tuple[int, ...],
     streams_port: int | tuple[int, ...],
+    worker_connections: int = 512,
 ) -> tuple[Path, Path]:
     """The nginx site as an operator fills it in (host name, certificate), on the test's ports of 127.0.0.1,
     inside a minimal nginx.conf whose paths are all in `directory`; a tuple of ports makes an upstream of several
-    nodes. Returns (nginx.conf, the certificate)."""
+    nodes; `worker_connections` beyond nginx's default of 512 holds more event streams (each takes two: the
+    browser's and the upstream's). Returns (nginx.conf, the certificate)."""
     certificate, key = self_signed_certificate(directory)
     site = replace_each(
         (DEPLOY / "nginx" / "videoconsult.conf").read_text(),
@@ -155,7 +157,8 @@ def render_site(
     user = "user root;\n" if os.geteuid() == 0 else ""
     conf = directory / "nginx.conf"
     conf.write_text(
-        f"{user}pid {directory}/nginx.pid;\nerror_log {directory}/error.log;\nevents {{}}\nhttp {{\n"
+        f"{user}pid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
+        f"events {{ worker_connections {worker_connections}; }}\nhttp {{\n"
         "    include /etc/nginx/mime.types;\n"
         f"    access_log {directory}/default-access.log;\n"
         + "".join(f"    {kind}_temp_path {path};\n" for kind, path in temp.items())
