@@ -50,14 +50,16 @@ messages: install-dev
 	$(BIN)/python manage.py makemessages --locale nl --domain djangojs --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-## Benchmarks of the pages, the outbox, the live waiting room (these two need Redis) and the video calls
-## (Chromium and coturn) and the statistics page; see README.
+## Benchmarks of the pages, the statistics page, the outbox, the live waiting room (these two need Redis), the
+## video calls (Chromium and coturn) and the ten-minute soak of the deployment (PostgreSQL, Redis, nginx; it
+## says so and skips when one is missing); see README.
 bench: install-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/waitingroom.py
 	$(BIN)/python bench/video.py
 	$(BIN)/python bench/statistics_page.py
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
