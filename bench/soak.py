@@ -156,12 +156,14 @@ class Request:
 @dataclass
 class Figures:
     requests: list[Request] = field(default_factory=list)
-    kill: tuple[float, float] = (0.0, 0.0)  # when the node was killed and when it served again
+    kill: tuple[float, float, float] = (0.0, 0.0, 0.0)  # the node killed: from, until it was gone, serving again
     streams_dropped: Counter = field(default_factory=Counter)  # by kind, while the run was on
     sent: dict[str, str] = field(default_factory=dict)  # message text -> the client's token
     message_events: Counter = field(default_factory=Counter)  # token -> "message" events heard
     shown: dict[str, str] = field(default_factory=dict)  # message text -> how the client first saw it
-    invitations: dict[str, int] = field(default_factory=dict)  # client address -> messages it should get
+    # Client address -> the end time its latest mail must show: an invitation still queued when the consult
+    # is changed is replaced by one with the new details (notifications.services), so one mail may be all.
+    invitations: dict[str, str] = field(default_factory=dict)
     bookings_failed: int = 0
     running: bool = True
 
@@ -246,7 +248,7 @@ async def assistant(figures: Figures, base: str, tls, team: dict, password: str,
             if not booked:
                 figures.bookings_failed += 1
                 continue
-            figures.invitations[address] = 1
+            figures.invitations[address] = end
             if number % 2:
                 continue
             consult = booked[2]["Location"]
@@ -259,7 +261,7 @@ async def assistant(figures: Figures, base: str, tls, team: dict, password: str,
             data = FormFields(form[1]).fields | {"end_time": f"{shorter:%H:%M}"}
             if await call(figures, "edit POST", session, "POST", edit_url, ok=(302,), data=data,
                           headers={"Referer": edit_url}):  # fmt: skip
-                figures.invitations[address] += 1
+                figures.invitations[address] = f"{shorter:%H:%M}"
 
 
 async def hold_stream(figures: Figures, kind: str, session, url: str, on_open, on_event, on_drop=None) -> None:
@@ -366,10 +368,12 @@ async def kill_and_restart(figures: Figures, running: Deployment, after: float, 
     killed = time.monotonic()
     for name in ("web2", "streams2"):
         running.services.kill(name)
+    # Until every process of the node is gone, nginx may still hand it a request (into its listen backlog).
+    figures.kill = (killed, time.monotonic(), 0.0)
     await asyncio.sleep(down)
     for name in ("web2", "streams2"):
         await asyncio.to_thread(running.restart, name)
-    figures.kill = (killed, time.monotonic())
+    figures.kill = (*figures.kill[:2], time.monotonic())
 
 
 async def load(running: Deployment, seeded: dict, arguments) -> Figures:
@@ -409,29 +413,35 @@ async def load(running: Deployment, seeded: dict, arguments) -> Figures:
     return figures
 
 
-def mail_figures(listener: SmtpListener, figures: Figures, wait: float) -> dict[str, int]:
-    """Invitations and updates for the clients that booking made: waited for, then counted by Message-ID."""
+def mail_figures(listener: SmtpListener, figures: Figures, wait: float) -> dict:
+    """Invitations and updates for the clients that booking made: waited for, then counted. Lost: a client whose
+    mail never showed the consult's latest end time; duplicated: the same Message-ID received twice."""
+
+    def received() -> dict[str, list]:
+        by_address = defaultdict(list)
+        for message in list(listener.received):
+            address = message["To"].addresses[0].addr_spec if message["To"] else ""
+            if address.startswith("soak-client-"):
+                by_address[address].append(message)
+        return by_address
+
+    def shows(messages: list, end: str) -> bool:
+        return any(f"\N{EN DASH}{end}" in m.get_body(preferencelist=("plain",)).get_content() for m in messages)
+
     deadline = time.monotonic() + wait
-    expected = sum(figures.invitations.values())
-
-    def received() -> list:
-        return [m for m in listener.received if m["To"] and "soak-client-" in str(m["To"])]
-
-    while len({m["Message-ID"] for m in received()}) < expected and time.monotonic() < deadline:
-        time.sleep(1)
-    messages = received()
-    ids = Counter(m["Message-ID"] for m in messages)
-    per_address = Counter()
-    for message_id, _ in ids.items():
-        address = next(m["To"].addresses[0].addr_spec for m in messages if m["Message-ID"] == message_id)
-        per_address[address] += 1
-    lost = sum(max(0, count - per_address.get(address, 0)) for address, count in figures.invitations.items())
+    while time.monotonic() < deadline:
+        by_address = received()
+        missing = [a for a, end in figures.invitations.items() if not shows(by_address.get(a, []), end)]
+        if not missing:
+            break
+        time.sleep(2)
+    ids = Counter(m["Message-ID"] for messages in by_address.values() for m in messages)
     return {
-        "expected": expected,
-        "received": len(messages),
-        "lost": lost,
+        "booked": len(figures.invitations),
+        "received": sum(ids.values()),
+        "lost": missing,
         "duplicated": sum(count - 1 for count in ids.values()),
-        "for bookings answered with an error": sum(n for a, n in per_address.items() if a not in figures.invitations),
+        "for bookings answered with an error": len(set(by_address) - set(figures.invitations)),
     }
 
 
@@ -442,7 +452,7 @@ def percentile(values: list[float], q: int) -> float:
 
 
 def report(figures: Figures, mail: dict[str, int], arguments, took: float) -> None:
-    killed, back = figures.kill
+    killed, gone, back = figures.kill
     by_page = defaultdict(list)
     for request in figures.requests:
         by_page[request.page].append(request)
@@ -456,7 +466,7 @@ def report(figures: Figures, mail: dict[str, int], arguments, took: float) -> No
     total = errors = in_flight = 0
     for page, requests in sorted(by_page.items()):
         failed = [r for r in requests if r.failed]
-        at_kill = [r for r in failed if r.started <= killed <= r.ended]
+        at_kill = [r for r in failed if r.started <= gone and r.ended >= killed]
         times = [r.ended - r.started for r in requests if not r.failed]
         total, errors, in_flight = total + len(requests), errors + len(failed), in_flight + len(at_kill)
         print(
@@ -478,11 +488,13 @@ def report(figures: Figures, mail: dict[str, int], arguments, took: float) -> No
         f"{len(unexpected)} shown whose POST failed"
     )
     print(
-        f"mail to booked clients: {mail['expected']} expected (invitations and updates), {mail['received']} "
-        f"received, {mail['lost']} lost, {mail['duplicated']} duplicated (same Message-ID), "
+        f"mail to booked clients: {mail['booked']} booked, {mail['received']} messages received (invitations "
+        f"and updates), {len(mail['lost'])} lost, {mail['duplicated']} duplicated (same Message-ID), "
         f"{mail['for bookings answered with an error']} for bookings answered with an error; "
         f"bookings failed: {figures.bookings_failed}"
     )
+    for address in mail["lost"]:
+        print(f"  lost: no mail to {address} shows the end time {figures.invitations[address]}")
     print(f"whole run with setup: {took:.0f} s")
 
 
