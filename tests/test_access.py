@@ -75,6 +75,8 @@ ACCESS = {
     "waitingroom:agent-events": ("get", [U, U, U, U, U]),
     "waitingroom:waiting-room": ("get", [L, OK, OK, OK, OK]),
     "waitingroom:waiting-room-state": ("get", [L, OK, OK, OK, OK]),
+    # Every signed-in page of an agent asks it; others get an empty answer (tests/waitingroom/test_arrivals.py).
+    "waitingroom:arrivals": ("get", [L, OK, OK, OK, OK]),
     "waitingroom:start": ("post", [L, D, R, D, D]),
     "waitingroom:end": ("post", [L, R, R, D, R]),
     "waitingroom:message": ("post", [L, R, R, D, R]),

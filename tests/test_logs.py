@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -109,7 +110,10 @@ def test_an_async_chain_sees_the_request_id():
         return HttpResponse(REQUEST_ID.get())
 
     middleware = RequestIdMiddleware(view)
-    response = asyncio.run(middleware(AsyncRequestFactory().get("/", headers={"X-Request-ID": "not a proxy's id"})))
+    request = AsyncRequestFactory().get("/", headers={"X-Request-ID": "not a proxy's id"})
+    # In a thread of its own: after a browser test, Playwright's event loop lives in this test's thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(asyncio.run, middleware(request)).result(timeout=30)
     made = response["X-Request-ID"]
     assert re.fullmatch(r"[0-9a-f]{32}", made) and response.content.decode() == made
 
