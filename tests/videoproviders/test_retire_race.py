@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 from django.db import connection, transaction
 
-from videoproviders.models import RoomStatus, VideoRoom
+from videoproviders.models import LIVE_STATUSES, RoomStatus, VideoRoom
 from videoproviders.services import replan_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,8 +65,8 @@ def test_a_room_made_ready_while_the_change_retires_it_is_retired_and_replaced(b
     assert finished.is_set()
 
     room.refresh_from_db()
-    # Retired (and, the delete task being eager here, deleted at the provider); no longer the live room.
-    assert room.status == RoomStatus.DELETED and room.retired_at is not None
-    # The next room was planned (and made by the eager task after the commit).
+    # Retired: no longer the live room (its deletion at the provider is the delete task's, after the commit).
+    assert room.status in (RoomStatus.DELETING, RoomStatus.DELETED) and room.retired_at is not None
+    # The next room was planned beside it (and may already be made by its task after the commit).
     live = VideoRoom.objects.filter(appointment=appointment).exclude(pk=room.pk).get()
-    assert live.status == RoomStatus.READY
+    assert live.status in LIVE_STATUSES
