@@ -2,7 +2,6 @@
 by the database."""
 
 import math
-import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,12 +13,23 @@ from django.db.models.sql.compiler import SQLCompiler
 @dataclass
 class Durations:
     seconds: list[float] = field(default_factory=list)
+    # The values in order, made once for the median and the percentile that the table, the charts and the CSV
+    # each ask for (sorting a month's thousands of durations again and again was most of the page's time).
+    _ordered: list[float] | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, value: float) -> None:
         self.seconds.append(value)
+        self._ordered = None
 
     def extend(self, other: "Durations") -> None:
         self.seconds.extend(other.seconds)
+        self._ordered = None
+
+    @property
+    def ordered(self) -> list[float]:
+        if self._ordered is None:
+            self._ordered = sorted(self.seconds)
+        return self._ordered
 
     @property
     def count(self) -> int:
@@ -27,8 +37,12 @@ class Durations:
 
     @property
     def median(self) -> float | None:
-        # The middle value; for an even count the mean of the two middle ones.
-        return statistics.median(self.seconds) if self.seconds else None
+        """The middle value; for an even count the mean of the two middle ones."""
+        ordered, count = self.ordered, len(self.seconds)
+        if not count:
+            return None
+        middle = count // 2
+        return ordered[middle] if count % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
     @property
     def p90(self) -> float | None:
@@ -36,8 +50,7 @@ class Durations:
         never one interpolated between two)."""
         if not self.seconds:
             return None
-        ordered = sorted(self.seconds)
-        return ordered[math.ceil(0.9 * len(ordered)) - 1]
+        return self.ordered[math.ceil(0.9 * len(self.seconds)) - 1]
 
 
 class SecondsBetween(Func):
