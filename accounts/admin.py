@@ -27,6 +27,7 @@ class OrganisationAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
             {"fields": ["default_message_nl", "default_message_en", "invitation_text_nl", "invitation_text_en"]},
         ),
         (_("Contact details shown to clients"), {"fields": ["contact_email", "contact_phone"]}),
+        (_("Clients' own changes"), {"fields": ["clients_may_change", "client_change_cutoff_hours"]}),
         (_("Security and privacy"), {"fields": ["require_mfa", "retention_days", "feed_shows_client_names"]}),
     ]
 

@@ -1,4 +1,5 @@
 import zoneinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -104,6 +105,21 @@ class Organisation(models.Model):
             "they show the subject only: such calendars are often shared or read on private phones."
         ),
     )
+    clients_may_change = models.BooleanField(
+        _("clients may cancel or ask for another time"),
+        default=True,
+        help_text=_(
+            "From their invitation and their join page, a client may cancel the consult (only when they are its "
+            "only client) or ask for another time with a short note; the agent and the team's assistants are "
+            "told. Off, clients are asked to contact you."
+        ),
+    )
+    client_change_cutoff_hours = models.PositiveIntegerField(
+        _("clients may do so until (hours before the start)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_("After this, the client's page gives your contact details instead. 0: until the start."),
+    )
     retention_days = models.PositiveIntegerField(
         _("keep clients' personal data for (days)"),
         default=90,
@@ -147,6 +163,10 @@ class Organisation(models.Model):
                 },
                 code="unreadable_colour",
             )
+
+    def client_change_deadline(self, start: datetime) -> datetime:
+        """Until when a client may cancel a consult starting at `start` or ask for another time."""
+        return start - timedelta(hours=self.client_change_cutoff_hours)
 
     @property
     def display_sender(self) -> str:

@@ -41,3 +41,12 @@ def agents_by_team(*, teams: Iterable[Team]) -> dict[int, list[User]]:
 
 def is_agent_of_team(*, user: User, team: Team) -> bool:
     return user.is_active and user.memberships.filter(role=Role.AGENT, team=team).exists()
+
+
+def team_assistants(*, team_id: int) -> list[User]:
+    """The active assistants of a team, in name order."""
+    return list(
+        User.objects.filter(is_active=True, memberships__team_id=team_id, memberships__role=Role.ASSISTANT)
+        .distinct()
+        .order_by("full_name", "pk")
+    )

@@ -18,6 +18,8 @@ class Action(models.TextChoices):
     CONSULT_CHANGED = "consult_changed", _("Consult changed")
     CONSULT_REASSIGNED = "consult_reassigned", _("Consult reassigned")
     CONSULT_CANCELLED = "consult_cancelled", _("Consult cancelled")
+    CLIENT_CANCELLED = "client_cancelled", _("Consult cancelled by the client")
+    TIME_REQUESTED = "time_requested", _("Client asked for another time")
     WAITING_MESSAGE = "waiting_message", _("Message to waiting client")
     CONSULT_STARTED = "consult_started", _("Consult started")
     CONSULT_ENDED = "consult_ended", _("Consult ended")

@@ -5,10 +5,11 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.http import HttpRequest
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import User
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Participant
 
 from .context import current_address
 from .models import Action, AuditEvent
@@ -46,6 +47,13 @@ def _name(actor: Actor) -> str:
     if isinstance(actor, str):
         return actor
     return f"{actor.full_name} <{actor.email}>"
+
+
+def client_actor(participant: Participant) -> str:
+    """A client who acted through their own link, named as the log names consults: without personal data, by
+    their place among the consult's clients, in the organisation's language."""
+    with translation.override(participant.appointment.organisation.default_language):
+        return gettext("Client %(number)d (own link)") % {"number": participant.position + 1}
 
 
 def consult_summary(appointment: Appointment) -> str:
@@ -89,4 +97,4 @@ def record_admin(*, request: HttpRequest, action: str, obj: models.Model, messag
     )
 
 
-__all__ = ["Action", "consult_summary", "record", "record_admin", "record_consults"]
+__all__ = ["Action", "client_actor", "consult_summary", "record", "record_admin", "record_consults"]

@@ -15,7 +15,7 @@ from accounts.models import Organisation
 from scheduling.models import Appointment, Participant
 
 from .letter import inner_text
-from .models import SERIES_PURPOSES, Notification, Purpose
+from .models import NOTICE_PURPOSES, SERIES_PURPOSES, Notification, Purpose
 from .placeholders import fill_placeholders
 from .wording import Audience, sessions_label, wording
 
@@ -52,6 +52,14 @@ class Content:
     sessions_label: str = ""
     # The link as an SMS carries it: shorter, to the same page.
     sms_link: str = ""
+    # In notices to staff (NOTICE_PURPOSES): the client who acted and, for a request, their note.
+    client_name: str = ""
+    client_note: str = ""
+    # A participant's page for cancelling or asking for another time, with what it offers and until when;
+    # empty when the organisation does not offer it or the cut-off has passed.
+    self_service_link: str = ""
+    self_service_text: str = ""
+    self_service_label: str = ""
 
     @property
     def introduction(self) -> str:
@@ -152,6 +160,50 @@ def _local(moment: datetime, organisation: Organisation) -> datetime:
     return timezone.localtime(moment, timezone=organisation.tzinfo)
 
 
+def consult_url(appointment: Appointment, name: str = "scheduling:appointment-detail") -> str:
+    return settings.SITE_URL + reverse(name, kwargs={"public_id": appointment.public_id})
+
+
+# The purposes of messages to participants that offer their page for cancelling or asking for another time.
+_SELF_SERVICE_PURPOSES = (Purpose.INVITATION, Purpose.UPDATE, Purpose.REMINDER)
+
+
+def _self_service(notification: Notification, participant: Participant) -> tuple[str, str, str]:
+    """The link to the client's own page, the sentence before it and its label, while the page offers
+    something."""
+    appointment = notification.appointment
+    organisation = appointment.organisation
+    deadline = organisation.client_change_deadline(appointment.start)
+    if (
+        notification.purpose not in _SELF_SERVICE_PURPOSES
+        or not organisation.clients_may_change
+        or appointment.is_cancelled
+        or timezone.now() >= deadline
+    ):
+        return "", "", ""
+    others = appointment.participants.active().exclude(pk=participant.pk).exists()
+    until = formats.date_format(_local(deadline, organisation), "l j F H:i")
+    if others:
+        text = _("Can you not come at this time? Until %(deadline)s you can ask for another time here:")
+        label = _("Ask for another time")
+    else:
+        text = _("Can you not come at this time? Until %(deadline)s you can cancel or ask for another time here:")
+        label = _("Cancel or ask for another time")
+    return participant.self_service_url, text % {"deadline": until}, label
+
+
+def _notice_link(notification: Notification) -> tuple[str, str, str, str]:
+    """A notice's link and its label, the client's name and note."""
+    appointment = notification.appointment
+    if notification.purpose == Purpose.TIME_REQUEST:
+        request = notification.time_request
+        client = request.participant.name if request is not None else ""
+        note = request.note if request is not None else ""
+        return consult_url(appointment, "scheduling:appointment-edit"), _("Change the consult"), client, note
+    by = appointment.cancelled_by_participant
+    return consult_url(appointment), _("Open the consult"), by.name if by is not None else "", ""
+
+
 def build_content(notification: Notification) -> Content:
     appointment = notification.appointment
     organisation = appointment.organisation
@@ -175,9 +227,15 @@ def build_content(notification: Notification) -> Content:
             Purpose.CANCELLATION,
             Purpose.SERIES_CANCELLATION,
         )
+        client_name = client_note = self_service_link = self_service_text = self_service_label = ""
         if isinstance(recipient, Participant):
             link, link_label = recipient.join_url, _("Open the waiting room")
             sms_link = recipient.short_join_url
+            self_service_link, self_service_text, self_service_label = _self_service(notification, recipient)
+        elif notification.purpose in NOTICE_PURPOSES:
+            link, link_label, client_name, client_note = _notice_link(notification)
+            sms_link = link
+            takes_place = True  # the link leads to the consult's page, which shows it even when cancelled
         else:
             link, link_label = agenda_url(appointment), _("Open your agenda")
             sms_link = link
@@ -189,7 +247,15 @@ def build_content(notification: Notification) -> Content:
             purpose=notification.purpose,
             audience=Audience.AGENT if for_agent else Audience.PARTICIPANT,
             consult_cancelled=appointment.is_cancelled,
-        ).render({"agent": agent_name, "subject": appointment.subject, **values, "count": len(sessions)})
+        ).render(
+            {
+                "agent": agent_name,
+                "subject": appointment.subject,
+                **values,
+                "count": len(sessions),
+                "client": client_name,
+            }
+        )
         custom_text = ""
         if notification.purpose in (Purpose.INVITATION, Purpose.SERIES) and not for_agent:
             template = organisation.invitation_text(language)
@@ -226,5 +292,10 @@ def build_content(notification: Notification) -> Content:
             sessions=sessions,
             sessions_label=sessions_label(notification.purpose),
             sms_link=sms_link,
+            client_name=client_name,
+            client_note=client_note,
+            self_service_link=self_service_link,
+            self_service_text=self_service_text,
+            self_service_label=self_service_label,
             **values,
         )

@@ -20,7 +20,7 @@ from .content import Content, affected_sessions, build_content, series_sessions
 from .email_service import delivery_error, service_message_id
 from .errors import DeliveryError
 from .ics import CANCEL, REQUEST, Invite, Texts, build_invite, build_series_cancel, build_series_invite
-from .models import Notification, Purpose, Reason
+from .models import NOTICE_PURPOSES, Notification, Purpose, Reason
 
 
 def message_id(notification: Notification) -> str:
@@ -31,7 +31,7 @@ def message_id(notification: Notification) -> str:
 
 
 def _invite(notification: Notification, content: Content, now: datetime) -> Invite | None:
-    if notification.purpose == Purpose.REMINDER:
+    if notification.purpose == Purpose.REMINDER or notification.purpose in NOTICE_PURPOSES:
         return None
     if notification.purpose in (Purpose.SERIES, Purpose.SERIES_UPDATE):
         return _series_invite(notification, content, now)

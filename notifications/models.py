@@ -25,10 +25,15 @@ class Purpose(models.TextChoices):
     SERIES = "series", _("Series invitation")
     SERIES_UPDATE = "series_update", _("Series change")
     SERIES_CANCELLATION = "series_cancel", _("Series cancellation")
+    # Notices to the agent and the team's assistants of what a client did through their own link.
+    CLIENT_CANCELLED = "client_cancelled", _("Cancelled by the client")
+    TIME_REQUEST = "time_request", _("Request for another time")
 
 
 # Messages about several occurrences of a series at once, sent with a calendar invite for the series.
 SERIES_PURPOSES = (Purpose.SERIES, Purpose.SERIES_UPDATE, Purpose.SERIES_CANCELLATION)
+# Notices to staff about a client's own change: no calendar invite, sent to any user of the team.
+NOTICE_PURPOSES = (Purpose.CLIENT_CANCELLED, Purpose.TIME_REQUEST)
 
 
 class MessageChannel(models.TextChoices):
@@ -107,6 +112,10 @@ class Notification(models.Model):
     purpose = models.CharField(_("message"), max_length=16, choices=Purpose.choices)
     channel = models.CharField(_("channel"), max_length=8, choices=MessageChannel.choices)
     to = models.CharField(_("to"), max_length=254)
+    # The client's request a TIME_REQUEST notice is about; it is read when the notice is sent.
+    time_request = models.ForeignKey(
+        "scheduling.TimeRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     reminder_rule = models.ForeignKey(
         "ReminderRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="notifications"
     )

@@ -114,8 +114,14 @@ def _cancellations(appointment: Appointment, recipients: list[Recipient], now: d
 
 def _why_not_send(notification: Notification, now: datetime) -> str:
     appointment = notification.appointment
-    if notification.purpose in (Purpose.CANCELLATION, Purpose.SERIES_CANCELLATION):
+    if notification.purpose in (Purpose.CANCELLATION, Purpose.SERIES_CANCELLATION, Purpose.CLIENT_CANCELLED):
         return ""
+    if notification.purpose == Purpose.TIME_REQUEST:
+        # To the agent and the team's assistants; moot once the consult was changed or cancelled.
+        request = notification.time_request
+        if appointment.is_cancelled:
+            return Reason.CONSULT_CANCELLED
+        return Reason.SUPERSEDED if request is None or request.closed_at is not None else ""
     if notification.purpose in (Purpose.SERIES, Purpose.SERIES_UPDATE):
         from .content import affected_sessions
 

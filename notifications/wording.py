@@ -5,7 +5,8 @@ A row is found by the message's purpose, who receives it and, for the two cancel
 whether the consult itself is off: an agent's consult that goes on without them was handed over to a
 colleague, a participant's was taken from them. Agents get no reminders (planning.reminder_rows), so the
 table has no such row. The strings are the catalogue's msgids; they take the values by name: agent,
-subject, date, time, end_time and, for series, count; an SMS's also link.
+subject, date, time, end_time and, for series, count; notices to staff about a client's own change also
+client; an SMS's also link.
 """
 
 from dataclasses import dataclass
@@ -123,6 +124,20 @@ WORDING: dict[tuple[str, Audience, bool | None], Wording] = {
     (Purpose.SERIES_CANCELLATION, P, False): Wording(
         _("Cancelled: %(count)d video consults from %(date)s"),
         _("You are no longer expected at these video consults. Their links no longer work."),
+    ),
+    (Purpose.CLIENT_CANCELLED, A, None): Wording(
+        _("%(client)s cancelled the consult of %(date)s at %(time)s"),
+        _(
+            "%(client)s has cancelled the consult '%(subject)s' on %(date)s at %(time)s through their own link. "
+            "Everyone has been sent a cancellation; the time is free again."
+        ),
+    ),
+    (Purpose.TIME_REQUEST, A, None): Wording(
+        _("%(client)s asks for another time than %(date)s at %(time)s"),
+        _(
+            "%(client)s asks for another time for the consult '%(subject)s' on %(date)s at %(time)s. The "
+            "consult stays as it is until it is changed or cancelled. Their note:"
+        ),
     ),
 }
 

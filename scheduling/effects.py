@@ -11,18 +11,24 @@ change or not at all):
    (waitingroom.events).
 
 The services in scheduling.services (one consult) and scheduling.series (several sessions) decide what
-changed and call one of the functions below; no signals, so the flow reads from the service down.
+changed and call one of the functions below; no signals, so the flow reads from the service down. A client's
+own cancellation or request for another time (scheduling.selfservice) comes here too. A change or a
+cancellation also answers the clients' open requests for another time (scheduling.time_requests), first.
 """
 
+from django.utils import timezone
+
 from accounts.models import User
-from audit.services import Action, record_consults
+from audit.services import Action, client_actor, record_consults
 from notifications.models import ReminderRule
+from notifications.notices import announce_client_cancellation, announce_time_request
 from notifications.series import announce_series, announce_series_cancellation, announce_series_change
 from notifications.services import announce_booking, announce_cancellation, announce_update
 from videoproviders.services import plan_room, plan_rooms, replan_room, retire_rooms
 from waitingroom.events import announce_all
 
-from .models import Appointment, Participant, Series
+from .models import Appointment, Participant, Series, TimeRequest
+from .time_requests import close_time_requests
 from .values import ConsultChange
 
 
@@ -50,6 +56,7 @@ def series_booked(
 def consult_changed(*, actor: User, change: ConsultChange, previous_agent: User) -> None:
     """`change` is news (something changed); `previous_agent` is the agent before it."""
     appointment, participants = change.appointment, change.participants
+    close_time_requests(appointments=[appointment], now=timezone.now())
     announce_update(
         appointment=appointment,
         previous_agent=previous_agent,
@@ -74,6 +81,7 @@ def sessions_changed(*, actor: User, changes: list[ConsultChange], previous_agen
     first session's participants stand for each position), every session's reminders and rooms anew."""
     anchor = changes[0]
     sessions = [change.appointment for change in changes]
+    close_time_requests(appointments=sessions, now=timezone.now())
     announce_series_change(
         anchor=anchor.appointment,
         targets=sessions,
@@ -98,6 +106,7 @@ def sessions_changed(*, actor: User, changes: list[ConsultChange], previous_agen
 
 
 def consult_cancelled(*, actor: User, appointment: Appointment) -> None:
+    close_time_requests(appointments=[appointment], now=timezone.now())
     announce_cancellation(appointment=appointment)
     retire_rooms(appointment=appointment)
     record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=[appointment])
@@ -106,11 +115,32 @@ def consult_cancelled(*, actor: User, appointment: Appointment) -> None:
 
 def sessions_cancelled(*, actor: User, appointments: list[Appointment]) -> None:
     """Several sessions of a series cancelled at once, in time order: one cancellation per person."""
+    close_time_requests(appointments=appointments, now=timezone.now())
     announce_series_cancellation(anchor=appointments[0], targets=appointments)
     for appointment in appointments:
         retire_rooms(appointment=appointment)
     record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=appointments)
     announce_all(appointments, "cancelled")
+
+
+def consult_cancelled_by_client(*, participant: Participant, appointment: Appointment) -> None:
+    """A client cancelled through their link: the same as a staff cancellation for everyone, and a notice to
+    the agent and the team's assistants that the client did."""
+    close_time_requests(appointments=[appointment], now=timezone.now())
+    announce_cancellation(appointment=appointment)
+    announce_client_cancellation(appointment=appointment, participant=participant)
+    retire_rooms(appointment=appointment)
+    record_consults(action=Action.CLIENT_CANCELLED, actor=client_actor(participant), appointments=[appointment])
+    announce_all([appointment], "cancelled")
+
+
+def time_requested(*, request: TimeRequest) -> None:
+    """A client asked for another time: the consult stays; the agent and the team's assistants are told.
+    Nothing changes for the pages that show the consult live, so no event."""
+    announce_time_request(request=request)
+    record_consults(
+        action=Action.TIME_REQUESTED, actor=client_actor(request.participant), appointments=[request.appointment]
+    )
 
 
 # Starting and ending a consult (scheduling.lifecycle) change no message, reminder or room: only the audit

@@ -10,13 +10,16 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from .models import Appointment, Participant
+from .time_requests import erase_time_request_notes
 
 # Shown where a name was.
 ERASED_NAME = "-"
 
 
 def erase_participants(*, participant_ids: Collection[int], now: datetime) -> int:
-    """Blank the name, email address and mobile number; returns how many participants were erased."""
+    """Blank the name, email address and mobile number, and the notes of their requests for another time;
+    returns how many participants were erased."""
+    erase_time_request_notes(participant_ids=participant_ids)
     return Participant.objects.filter(pk__in=participant_ids).update(
         name=ERASED_NAME, email="", phone="", erased_at=now
     )

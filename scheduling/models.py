@@ -123,6 +123,15 @@ class Appointment(models.Model):
         related_name="+",
         verbose_name=_("cancelled by"),
     )
+    # A client who cancelled through their own link (then cancelled_by is empty).
+    cancelled_by_participant = models.ForeignKey(
+        "Participant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by the client"),
+    )
     series = models.ForeignKey(
         Series, on_delete=models.PROTECT, null=True, blank=True, related_name="occurrences", verbose_name=_("series")
     )
@@ -233,6 +242,11 @@ class Participant(models.Model):
         return settings.SITE_URL + reverse("waitingroom:join", kwargs={"token": self.token})
 
     @property
+    def self_service_url(self) -> str:
+        """The client's page for cancelling or asking for another time, by the same token."""
+        return settings.SITE_URL + reverse("waitingroom:self-service", kwargs={"token": self.token})
+
+    @property
     def short_join_url(self) -> str:
         """The same link in fewer characters, for SMS: it leads to join_url."""
         return settings.SITE_URL + reverse("waitingroom:short-join", kwargs={"token": self.token})
@@ -248,3 +262,39 @@ class Participant(models.Model):
         if self.channel == Channel.SMS:
             return self.phone
         return self.email or self.phone
+
+
+class TimeRequestQuerySet(models.QuerySet["TimeRequest"]):
+    def open(self) -> "TimeRequestQuerySet":
+        return self.filter(closed_at__isnull=True)
+
+
+class TimeRequest(models.Model):
+    """A client asked for another time through their own link. Open until the consult is changed or
+    cancelled; one open request per participant (asking again replaces the note)."""
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="time_requests", verbose_name=_("appointment")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="time_requests", verbose_name=_("participant")
+    )
+    note = models.TextField(_("note"), max_length=500)
+    asked_at = models.DateTimeField(_("asked at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = TimeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request for another time")
+        verbose_name_plural = _("requests for another time")
+        ordering = ["asked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant"], condition=Q(closed_at__isnull=True), name="time_request_one_open"
+            ),
+        ]
+        indexes = [models.Index(fields=["appointment", "closed_at"], name="time_request_appointment")]
+
+    def __str__(self) -> str:
+        return f"{self.participant} ({self.asked_at:%Y-%m-%d %H:%M})"

@@ -59,6 +59,14 @@ def series_badge(appointment: Appointment) -> str:
     return f'<span class="series-badge" title="{title}"><span aria-hidden="true">↻</span> {label}</span>'
 
 
+def time_request_badge(appointment: Appointment) -> str:
+    """A client asked for another time and the consult was not changed since."""
+    if not getattr(appointment, "asks_other_time", False):
+        return ""
+    label = escape(gettext("Another time asked"))
+    return f'<span class="badge badge--request">{label}</span>'
+
+
 def start_button(
     appointment: Appointment,
     *,
@@ -112,7 +120,8 @@ def consult_rows(appointments: Iterable[Appointment], *, user: User, now: dateti
             f'<span class="consult__people muted">{people}</span></span>'
             f'<span class="consult__agent"><span class="muted small">{escape(appointment.team.name)}</span>'
             f"{escape(appointment.agent.full_name)}</span>"
-            f'<span class="consult__status">{status_badge(appointment, now)}</span></a>{button}</li>'
+            f'<span class="consult__status">{time_request_badge(appointment)}{status_badge(appointment, now)}</span>'
+            f"</a>{button}</li>"
         )
     # Every value above went through escape(); the rest is our own markup.
     return mark_safe("\n".join(rows))  # noqa: S308

@@ -5,12 +5,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role, User
 
-from .models import Appointment, AppointmentQuerySet, Participant
+from .models import Appointment, AppointmentQuerySet, Participant, TimeRequest
 
 
 def visible_appointments(*, user: User) -> AppointmentQuerySet:
@@ -79,7 +79,8 @@ def appointments_between(
     team_id: int | None = None,
     agent_id: int | None = None,
 ) -> list[Appointment]:
-    """Visible scheduled consults overlapping [start, end), with team, agent and participants' names: 2 queries.
+    """Visible scheduled consults overlapping [start, end), with team, agent and participants' names and
+    whether a client asks for another time (`asks_other_time`): 2 queries.
 
     For the overview and the agenda: only what their rows show and what `lifecycle.may_start` reads is
     loaded (a busy week is some 450 rows, and building unused fields was a third of the overview's time)."""
@@ -92,6 +93,7 @@ def appointments_between(
     return list(
         qs.select_related("team", "agent")
         .only(*_LIST_FIELDS)
+        .annotate(asks_other_time=Exists(TimeRequest.objects.open().filter(appointment=OuterRef("pk"))))
         .prefetch_related(Prefetch("participants", queryset=participants, to_attr="active_participants"))
         .order_by("start", "pk")
     )
@@ -171,3 +173,9 @@ def day_list(
         .prefetch_related(Prefetch("participants", queryset=participants, to_attr="active_participants"))
         .order_by("agent__full_name", "agent_id", "start", "pk")
     )
+
+
+def open_time_requests(*, appointment: Appointment) -> list[TimeRequest]:
+    """The clients' requests for another time that the consult has not answered yet (by a change or its
+    cancellation), oldest first. Callers have checked that the user may see the consult."""
+    return list(TimeRequest.objects.open().filter(appointment=appointment).select_related("participant"))

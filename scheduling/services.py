@@ -136,11 +136,22 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
     """Mark a consult cancelled (never deleted); its join links stop working at once."""
     if not can_manage(user=cancelled_by, appointment=appointment):
         raise PermissionDenied(_("You may not cancel this consult."))
+    mark_cancelled(appointment=appointment, cancelled_by=cancelled_by)
+    effects.consult_cancelled(actor=cancelled_by, appointment=appointment)
+    return appointment
+
+
+def mark_cancelled(
+    *, appointment: Appointment, cancelled_by: User | None = None, by_participant: Participant | None = None
+) -> None:
+    """Write the cancellation by a staff member or by a client through their link, once: of two who cancel at
+    the same moment, one does. The caller runs the effects (scheduling.effects) in its transaction."""
     now = timezone.now()
     written = Appointment.objects.filter(pk=appointment.pk, status=Status.SCHEDULED).update(
         status=Status.CANCELLED,
         cancelled_at=now,
         cancelled_by=cancelled_by,
+        cancelled_by_participant=by_participant,
         sequence=F("sequence") + 1,
         updated_at=now,
     )
@@ -148,5 +159,3 @@ def cancel_appointment(*, appointment: Appointment, cancelled_by: User) -> Appoi
         raise ValidationError(_("This consult was already cancelled."), code="already_cancelled")
     bump_series(appointment)
     appointment.refresh_from_db()
-    effects.consult_cancelled(actor=cancelled_by, appointment=appointment)
-    return appointment

@@ -67,6 +67,10 @@ ACCESS = {
     "waitingroom:join": ("get", [OK, OK, OK, OK, OK]),
     # The SMS's short link leads on to the join page.
     "waitingroom:short-join": ("get", [R, R, R, R, R]),
+    # The client's own page, by the link's token (tests/waitingroom/test_self_service.py has the POSTs). This
+    # consult starts within the organisation's cut-off, so its confirmation to cancel leads back to the page.
+    "waitingroom:self-service": ("get", [OK, OK, OK, OK, OK]),
+    "waitingroom:self-service-cancel": ("get", [R, R, R, R, R]),
     "waitingroom:presence": ("post", [OK, OK, OK, OK, OK]),
     "waitingroom:leave": ("post", [OK, OK, OK, OK, OK]),
     "waitingroom:client-events": ("get", [U, U, U, U, U]),
@@ -114,6 +118,8 @@ ACCESS = {
 PUBLIC_BY_TOKEN = {
     "waitingroom:join",
     "waitingroom:short-join",
+    "waitingroom:self-service",
+    "waitingroom:self-service-cancel",
     "waitingroom:presence",
     "waitingroom:leave",
     "waitingroom:client-events",

@@ -42,8 +42,15 @@ def test_apps_that_scheduling_calls_only_read_its_data(app):
     assert calls_back == set()
 
 
-def test_the_waiting_room_reads_consults_and_changes_them_only_through_the_lifecycle():
-    readable = {"scheduling.models", "scheduling.selectors", "scheduling.filters", "scheduling.lifecycle"}
+def test_the_waiting_room_reads_consults_and_changes_them_only_through_the_lifecycle_and_self_service():
+    # The client's pages start a consult (lifecycle) and cancel it or ask for another time (selfservice).
+    readable = {
+        "scheduling.models",
+        "scheduling.selectors",
+        "scheduling.filters",
+        "scheduling.lifecycle",
+        "scheduling.selfservice",
+    }
     other = {(path, module) for path, module in _imports("waitingroom") if module.startswith("scheduling")}
     assert {(path, module) for path, module in other if module not in readable} == set()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import call_views, streams, views
+from . import call_views, self_service_views, streams, views
 
 app_name = "waitingroom"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("join/<str:token>/", views.join, name="join"),
     # The link in an SMS, short enough for one segment; no trailing slash, every character counts.
     path("j/<str:token>", views.short_join, name="short-join"),
+    # The client's own page: cancel, or ask for another time.
+    path("join/<str:token>/change/", self_service_views.self_service, name="self-service"),
+    path("join/<str:token>/change/cancel/", self_service_views.self_service_cancel, name="self-service-cancel"),
     path("join/<str:token>/presence/", views.presence, name="presence"),
     path("join/<str:token>/leave/", views.leave, name="leave"),
     path("join/<str:token>/events/", streams.client_events, name="client-events"),

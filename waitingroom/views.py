@@ -12,13 +12,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from scheduling.models import Participant
 from scheduling.selectors import get_visible_appointment
+from scheduling.selfservice import self_service_for
 from videoproviders.base import VideoProviderError
 from videoproviders.selectors import agent_video_problem, happens_in_page, who_can_fix
 
 from . import ratelimit, services
 from .lists import waiting_list, waiting_list_context
+from .public import page_language, participant_or_none, public, too_many
 from .selectors import LinkState, client_page, link_state, messages_for_client, participant_for_token
 
 _TEMPLATES = {
@@ -28,31 +29,11 @@ _TEMPLATES = {
 }
 
 
-def _public(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _participant_or_none(request: HttpRequest, token: str) -> Participant | None:
-    """The link's participant; an unknown token counts towards the address's limit of misses."""
-    participant = participant_for_token(token=token)
-    if participant is None:
-        ratelimit.record_miss(request)
-    return participant
-
-
-def _too_many(request: HttpRequest) -> HttpResponse:
-    response = render(request, "waitingroom/too_many.html", status=429)
-    response["Retry-After"] = "600"
-    return _public(response)
-
-
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """The page a client opens from the invitation, in the client's language and organisation's time zone."""
     if ratelimit.is_blocked(request):
-        return _too_many(request)
-    participant = _participant_or_none(request, token)
+        return too_many(request)
+    participant = participant_or_none(request, token)
     if participant is None:
         raise Http404
     appointment = participant.appointment
@@ -62,8 +43,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     if state is LinkState.VALID:
         services.record_opened(participant=participant)
         waiting_messages = messages_for_client(appointment_id=appointment.pk)
-    # The client may switch language on the page; their own language is the default.
-    language = request.GET.get("lang") if request.GET.get("lang") in ("nl", "en") else participant.language
+    language = page_language(request, participant)
     with translation.override(language), timezone.override(organisation.tzinfo):
         response = render(
             request,
@@ -75,16 +55,18 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 "too_early": state is LinkState.VALID and timezone.now() < appointment.start,
                 "in_page": state is LinkState.VALID and happens_in_page(appointment=appointment),
                 "waiting_messages": waiting_messages,
+                "cancelled_by_you": appointment.cancelled_by_participant_id == participant.pk,
+                "self_service": self_service_for(participant=participant) if state is LinkState.VALID else None,
             },
             status=410 if state is not LinkState.VALID else 200,
         )
-    return _public(response)
+    return public(response)
 
 
 @require_GET
 def short_join(request: HttpRequest, token: str) -> HttpResponse:
     """The SMS's short link: on to the join page, which checks the token (and counts misses) as always."""
-    return _public(redirect("waitingroom:join", token=token))
+    return public(redirect("waitingroom:join", token=token))
 
 
 @csrf_exempt  # the token in the URL is the credential; no cookie is involved
@@ -93,14 +75,14 @@ def presence(request: HttpRequest, token: str) -> HttpResponse:
     """The client's page checks in every few seconds while it is open, and gets its state back."""
     if ratelimit.is_blocked(request):
         return JsonResponse({"state": "blocked"}, status=429)
-    participant = _participant_or_none(request, token)
+    participant = participant_or_none(request, token)
     if participant is None:
         return JsonResponse({"state": "unknown"}, status=404)
     data = services.client_state(participant=participant)
     if data["state"] in ("waiting", "knocking"):
         # Knocking is waiting while the consult runs: the agent sees them and hears the bell.
         services.check_in(participant=participant, page=client_page(request))
-    return _public(JsonResponse(data))
+    return public(JsonResponse(data))
 
 
 @csrf_exempt  # sent with navigator.sendBeacon when the page closes, which carries no CSRF token

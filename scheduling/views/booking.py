@@ -20,7 +20,14 @@ from .. import changes, message_preview, rules, series, services
 from ..forms import AppointmentForm, ParticipantFormSet, RecurrenceForm, participant_initial
 from ..models import Appointment
 from ..recurrence import Pattern, pattern_errors, resolve_skips
-from ..selectors import Conflict, can_manage, get_manageable_appointment, get_visible_appointment, series_sessions
+from ..selectors import (
+    Conflict,
+    can_manage,
+    get_manageable_appointment,
+    get_visible_appointment,
+    open_time_requests,
+    series_sessions,
+)
 from ..values import Scope
 
 # Service errors name the domain field; the form shows them next to its own field.
@@ -332,6 +339,7 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "room_events": room_events(appointment_id=appointment.pk),
             "video_problem": agent_video_problem(user=request.user) if is_agent else None,
             "sessions": series_sessions(user=request.user, appointment=appointment),
+            "time_requests": open_time_requests(appointment=appointment),
         },
     )
 

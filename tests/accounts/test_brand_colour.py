@@ -60,6 +60,8 @@ def change(org_admin_client, organisation, colour):
         "default_language": organisation.default_language,
         "primary_colour": colour,
         "retention_days": organisation.retention_days,
+        "clients_may_change": "on",
+        "client_change_cutoff_hours": 24,
     }
     return org_admin_client.post(url, data)
 

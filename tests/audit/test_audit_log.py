@@ -91,6 +91,8 @@ def test_admin_changes_to_branding_rules_and_users_are_recorded(client, organisa
         "contact_email": "",
         "contact_phone": "",
         "retention_days": 90,
+        "clients_may_change": "on",
+        "client_change_cutoff_hours": 24,
     }
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
     assert client.post(url, data, REMOTE_ADDR="192.0.2.44").status_code == 302
@@ -208,6 +210,8 @@ def test_an_untouched_text_is_not_logged_as_changed(client, organisation, org_ad
         "contact_email": "",
         "contact_phone": "",
         "retention_days": 90,
+        "clients_may_change": "on",
+        "client_change_cutoff_hours": 24,
     }
     url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
     assert client.post(url, data).status_code == 302

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from django.utils import translation
 
-from notifications.models import Purpose
+from notifications.models import NOTICE_PURPOSES, Purpose
 from notifications.wording import WORDING, Audience, sessions_label, sms_bodies, wording
 
 VALUES = {
@@ -16,14 +16,19 @@ VALUES = {
     "time": "10:00",
     "end_time": "10:30",
     "count": 3,
+    "client": "Chris Client",
 }
 
 
 def _messages_the_code_makes():
     for purpose, audience, cancelled in itertools.product(Purpose, Audience, (False, True)):
-        # Reminders go to participants only (notifications.planning.reminder_rows).
-        if not (purpose == Purpose.REMINDER and audience == Audience.AGENT):
-            yield purpose, audience, cancelled
+        # Reminders go to participants only (notifications.planning.reminder_rows); notices of a client's own
+        # change to staff only (notifications.notices).
+        if purpose == Purpose.REMINDER and audience == Audience.AGENT:
+            continue
+        if purpose in NOTICE_PURPOSES and audience == Audience.PARTICIPANT:
+            continue
+        yield purpose, audience, cancelled
 
 
 @pytest.mark.parametrize(("purpose", "audience", "cancelled"), list(_messages_the_code_makes()))
@@ -87,8 +92,9 @@ def test_a_cancelled_consult_and_a_participant_taken_off_it_read_differently():
         )
 
 
-@pytest.mark.parametrize("purpose", list(Purpose))
-def test_every_purpose_has_an_sms_text_in_dutch_and_english(purpose):
+@pytest.mark.parametrize("purpose", [purpose for purpose in Purpose if purpose not in NOTICE_PURPOSES])
+def test_every_purpose_to_participants_has_an_sms_text_in_dutch_and_english(purpose):
+    # Notices to staff go by email only (notifications.notices).
     values = {**VALUES, "date": "di 24 nov", "link": "https://consult.example.nl/j/abc"}
     texts = {}
     for language in ("nl", "en"):

@@ -131,6 +131,8 @@ def test_the_admin_edits_a_default_message_per_language(client, defaults):
         "default_language": "nl",
         "primary_colour": "#1f6f78",
         "retention_days": "90",
+        "clients_may_change": "on",
+        "client_change_cutoff_hours": "24",
         "default_message_nl": "Tot straks.",
         "default_message_en": "See you soon.",
     }
