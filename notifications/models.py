@@ -164,6 +164,13 @@ class Notification(models.Model):
         return recipient_key(participant_id=self.participant_id, user_id=self.user_id)
 
     @property
+    def to_assistant(self) -> bool:
+        """A notice to one of the team's assistants rather than to the consult's agent."""
+        return (
+            self.purpose in NOTICE_PURPOSES and self.user_id is not None and self.user_id != self.appointment.agent_id
+        )
+
+    @property
     def recipient_name(self) -> str:
         return self.participant.name if self.participant_id else self.user.full_name
 

@@ -18,12 +18,15 @@ FAILED_LIST_DAYS = 7
 
 
 def messages_for_appointment(*, appointment: Appointment) -> list[Notification]:
-    return list(
+    rows = list(
         Notification.objects.filter(appointment=appointment)
         .exclude(**_HIDDEN)
         .select_related("participant", "user")
         .order_by("participant__position", "participant_id", "user_id", "send_after", "pk")
     )
+    for row in rows:
+        row.appointment = appointment  # the one consult, instead of a query per row
+    return rows
 
 
 def failed_messages(*, user: User) -> QuerySet[Notification]:

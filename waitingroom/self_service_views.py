@@ -25,7 +25,7 @@ class TimeRequestForm(forms.Form):
         max_length=NOTE_MAX_LENGTH,
         strip=True,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("At most 500 characters. Your consult stays as planned until we change it."),
+        help_text=_("At most 500 characters."),
         error_messages={"required": _("Write which days or times would suit you, so that we can find another time.")},
     )
 

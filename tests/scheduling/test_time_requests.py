@@ -41,9 +41,11 @@ def test_the_consult_page_shows_the_request_to_the_teams_staff(client, consult, 
         body = client.get(detail(consult)).content.decode()
         assert "A client asks for another time" in body and NOTE in body and "Chris Client" in body
     client.force_login(assistant)
-    assert (
-        reverse("scheduling:appointment-edit", args=[consult.public_id]) in client.get(detail(consult)).content.decode()
-    )
+    body = client.get(detail(consult)).content.decode()
+    assert reverse("scheduling:appointment-edit", args=[consult.public_id]) in body
+    # Among the consult's messages, the notices to the agent and to the assistant, each named for what they are.
+    assert 'Anna Assistant</strong> <span class="muted small">(assistant)</span>' in body
+    assert body.count("Request for another time") == 2
 
 
 def test_staff_of_another_team_or_organisation_do_not_see_it(client, consult, asked, team):

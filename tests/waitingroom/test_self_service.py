@@ -273,3 +273,26 @@ def test_a_client_cancels_one_session_of_a_series_only(
         assert client.post(cancel_page(participant)).status_code == 302
     statuses = [s.status for s in type(second).objects.filter(series=second.series).order_by("start")]
     assert statuses == [Status.SCHEDULED, Status.CANCELLED, Status.SCHEDULED]
+
+
+def test_the_invitation_email_leads_to_the_page_until_the_cut_off(consult, client_of, later, book, organisation):
+    (invitation,) = to("chris@example.org")
+    html = invitation.alternatives[0][0]
+    assert client_of.self_service_url in invitation.body and client_of.self_service_url in html
+    assert "kunt u hier annuleren of een andere tijd vragen" in invitation.body
+    # With other clients it offers asking for another time only.
+    mail.outbox.clear()
+    several = later(email_participant(name="Ann", address="ann@example.org"), email_participant(name="Bob"))
+    (ann_mail,) = to("ann@example.org")
+    assert several.participants.get(name="Ann").self_service_url in ann_mail.body
+    assert "you can ask for another time here:" in ann_mail.body and "cancel or ask" not in ann_mail.body
+    # Within the cut-off, or when the organisation does not offer it, there is no such link.
+    mail.outbox.clear()
+    start = (timezone.now() + timedelta(hours=5)).replace(second=0, microsecond=0)
+    book(email_participant(address="soon@example.org"), start=start, end=start + timedelta(minutes=30))
+    assert "/change/" not in to("soon@example.org")[0].body
+    organisation.clients_may_change = False
+    organisation.save()
+    mail.outbox.clear()
+    later(email_participant(address="off@example.org"))
+    assert "/change/" not in to("off@example.org")[0].body
