@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from scheduling.models import TimeRequest
-from scheduling.services import ParticipantInput, book_appointment
+from scheduling.services import ParticipantInput
 from tests.e2e.conftest import check_accessibility, log_in
 
 # Where the screenshots go, to look at after a run (SCREENSHOTS=/some/dir); none by default.
@@ -22,19 +22,14 @@ def shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
-def test_a_client_on_a_phone_asks_for_another_time(phone_page, page, organisation, assistant, agent, team, password):
+def test_a_client_on_a_phone_asks_for_another_time(phone_page, page, organisation, assistant, book, password):
     organisation.contact_phone = "020 123 4567"
     organisation.save()
     start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
-    consult = book_appointment(
-        booked_by=assistant,
-        team=team,
-        agent=agent,
+    consult = book(
+        ParticipantInput(name="Jan Peters", channel="link", language="nl"),
         start=start,
         end=start + timedelta(minutes=30),
-        subject="Intake",
-        message="See you soon.",
-        participants=[ParticipantInput(name="Jan Peters", channel="link", language="nl")],
     )
     participant = consult.participants.get()
 
