@@ -120,6 +120,10 @@ def self_service(request: HttpRequest, token: str) -> HttpResponse:
                 error = refusal.messages[0]
         else:
             return public(redirect(_url("waitingroom:self-service", participant, language, sent="1")))
+    if form.errors:
+        # Public pages load no script to move the focus to an error summary: the browser takes the client
+        # (and their screen reader) to the field with its error instead.
+        form.fields["note"].widget.attrs["autofocus"] = True
     return _page(request, participant, language, template, status=400, form=form, error=error)
 
 

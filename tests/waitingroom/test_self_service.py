@@ -196,7 +196,7 @@ def test_the_note_is_required_and_at_most_500_characters(client, client_of):
     assert response.status_code == 400
     body = response.content.decode()
     assert too_long in body  # nothing typed is lost
-    assert "500" in body and 'aria-invalid="true"' in body
+    assert "500" in body and 'aria-invalid="true"' in body and "autofocus" in body
     assert not TimeRequest.objects.exists()
 
 
