@@ -12,7 +12,7 @@ from notifications.models import Notification, Purpose
 from notifications.services import send_notification
 from privacy.services import erase_expired_for, erase_person
 from scheduling.models import TimeRequest
-from scheduling.selfservice import ask_for_another_time
+from scheduling.selfservice import ask_for_another_time, cancel_by_client
 from scheduling.services import cancel_appointment
 from tests.factories import TeamFactory, admin_of, assistant_of, email_participant
 
@@ -116,3 +116,10 @@ def test_the_organisation_admin_sets_whether_and_until_when(client, organisation
     assert response.status_code == 302, response.content.decode()[:3000]
     organisation.refresh_from_db()
     assert organisation.client_change_cutoff_hours == 48 and not organisation.clients_may_change
+
+
+def test_the_consult_page_says_which_client_cancelled(assistant_client, consult, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_by_client(participant=consult.participants.get())
+    body = assistant_client.get(detail(consult)).content.decode()
+    assert "by the client Chris Client (own link)" in body
