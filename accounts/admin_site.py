@@ -24,6 +24,8 @@ class AdminEvent(StrEnum):
     DELETED = "setting_deleted"
     MFA_RESET = "mfa_reset"
     LOGIN_UNLOCKED = "login_unlocked"
+    WEBHOOK_SECRET_ROLLED = "webhook_secret_rolled"  # noqa: S105 - an action's name, not a secret
+    WEBHOOK_RESENT = "webhook_resent"
 
 
 # Called as observer(request=..., event=..., obj=..., message=...).

@@ -33,6 +33,8 @@ class Action(models.TextChoices):
     FEED_CREATED = "feed_created", _("Calendar subscription URL made")
     FEED_REVOKED = "feed_revoked", _("Calendar subscription URL revoked")
     STATISTICS_EXPORTED = "statistics_exported", _("Statistics downloaded")
+    WEBHOOK_SECRET_ROLLED = "webhook_secret_rolled", _("Webhook signing secret rolled")
+    WEBHOOK_RESENT = "webhook_resent", _("Webhook delivery sent again")
 
 
 CHANGE_LABELS = {

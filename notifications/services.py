@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import BadHeaderError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
 from scheduling.models import Appointment, Participant
+from webhooks.services import announce_message_failed
 
 from .errors import DeliveryError
 from .models import (
@@ -225,7 +226,9 @@ def _record_failure(notification: Notification, error: DeliveryError, *, reason:
         opt_out(organisation_id=notification.organisation_id, phone=notification.to)
     if error.permanent or notification.attempts >= MAX_ATTEMPTS:
         final = reason or error.reason
-        _finish(notification.pk, status=DeliveryStatus.FAILED, reason=final, last_error=error.message[:500])
+        with transaction.atomic():
+            _finish(notification.pk, status=DeliveryStatus.FAILED, reason=final, last_error=error.message[:500])
+            announce_failed(notification, final)
         return DeliveryStatus.FAILED
     _finish(
         notification.pk,
@@ -235,6 +238,17 @@ def _record_failure(notification: Notification, error: DeliveryError, *, reason:
         last_error=error.message[:500],
     )
     return DeliveryStatus.SCHEDULED
+
+
+def announce_failed(notification: Notification, reason: str) -> None:
+    """The organisation's webhook receivers hear that a message failed: its kind, channel and reason only."""
+    announce_message_failed(
+        appointment=notification.appointment,
+        message_id=notification.public_id,
+        channel=notification.channel,
+        purpose=notification.purpose,
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True)
@@ -271,14 +285,19 @@ def sweep(*, now: datetime | None = None, batch: int = 1000) -> SweepResult:
     stale = Notification.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - lease)
     # A worker died while sending. Email goes again with the same Message-ID, which mail clients drop as a
     # duplicate; an SMS has no such key, so it is marked for a person to check instead of sent twice.
-    interrupted = stale.filter(channel=MessageChannel.SMS).update(
-        status=DeliveryStatus.FAILED, reason=Reason.INTERRUPTED, updated_at=now
-    )
     # An email whose every attempt took its worker down (a message that crashes the process) is given up
-    # after as many attempts as any other failure, so it shows among the failed messages.
-    interrupted += stale.filter(channel=MessageChannel.EMAIL, attempts__gte=MAX_ATTEMPTS).update(
-        status=DeliveryStatus.FAILED, reason=Reason.GAVE_UP, updated_at=now
-    )
+    # after as many attempts as any other failure, so it shows among the failed messages. Row by row (there
+    # are few): each failure is announced to the webhooks by the sweep that made it.
+    interrupted = 0
+    given_up = stale.filter(
+        Q(channel=MessageChannel.SMS) | Q(channel=MessageChannel.EMAIL, attempts__gte=MAX_ATTEMPTS)
+    ).select_related("appointment__organisation")
+    for row in given_up[:batch]:
+        reason = Reason.INTERRUPTED if row.channel == MessageChannel.SMS else Reason.GAVE_UP
+        with transaction.atomic():
+            if stale.filter(pk=row.pk).update(status=DeliveryStatus.FAILED, reason=reason, updated_at=now):
+                interrupted += 1
+                announce_failed(row, reason)
     resend = list(stale.filter(channel=MessageChannel.EMAIL).order_by().values_list("pk", flat=True)[:batch])
     if resend:
         # The lease again: another sweep may have queued the row a moment ago and a worker claimed it afresh.
@@ -319,9 +338,13 @@ def record_sms_status(*, message_id: str, status: str, error_code: str, reason: 
     if final == DeliveryStatus.DELIVERED:
         updated = rows.update(status=final, delivered_at=now, reason="", updated_at=now)
     else:
-        updated = rows.update(
-            status=final, reason=reason, last_error=f"Twilio {status}, error {error_code or '-'}", updated_at=now
-        )
+        with transaction.atomic():
+            failing = list(rows.select_for_update().select_related("appointment__organisation"))
+            updated = rows.update(
+                status=final, reason=reason, last_error=f"Twilio {status}, error {error_code or '-'}", updated_at=now
+            )
+            for row in failing:
+                announce_failed(row, reason)
     return bool(updated) or Notification.objects.filter(provider_message_id=message_id).exists()
 
 
@@ -376,7 +399,11 @@ def record_email_event(
         reason = Reason.SUPPRESSED
     else:
         reason = _EMAIL_REASONS.get(reject_reason, Reason.UNKNOWN)
-    rows.update(status=status, reason=reason, last_error=description[:500], updated_at=now)
+    with transaction.atomic():
+        failing = list(rows.select_for_update().select_related("appointment__organisation"))
+        rows.update(status=status, reason=reason, last_error=description[:500], updated_at=now)
+        for row in failing:
+            announce_failed(row, reason)
     return known.exists()
 
 

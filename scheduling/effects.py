@@ -8,7 +8,8 @@ change or not at all):
 2. video rooms are planned, made anew or retired (videoproviders),
 3. the audit log gets one entry (audit),
 4. the waiting rooms and clients' pages that show these consults hear of it once the change commits
-   (waitingroom.events).
+   (waitingroom.events),
+5. the organisation's webhook endpoints get an event per consult, sent once the change commits (webhooks).
 
 The services in scheduling.services (one consult) and scheduling.series (several sessions) decide what
 changed and call one of the functions below; no signals, so the flow reads from the service down. A client's
@@ -26,6 +27,8 @@ from notifications.series import announce_series, announce_series_cancellation, 
 from notifications.services import announce_booking, announce_cancellation, announce_update
 from videoproviders.services import plan_room, plan_rooms, replan_room, retire_rooms
 from waitingroom.events import announce_all
+from webhooks.models import EventType
+from webhooks.services import announce_consults
 
 from .models import Appointment, Participant, Series, TimeRequest
 from .time_requests import close_time_requests
@@ -37,6 +40,7 @@ def consult_booked(*, actor: User, appointment: Appointment, participants: list[
     plan_room(appointment=appointment)
     record_consults(action=Action.CONSULT_BOOKED, actor=actor, appointments=[appointment])
     announce_all([appointment], "changed")
+    announce_consults(event_type=EventType.CONSULT_BOOKED, appointments=[appointment])
 
 
 def series_booked(
@@ -51,6 +55,7 @@ def series_booked(
     plan_rooms(appointments=appointments)
     record_consults(action=Action.SERIES_BOOKED, actor=actor, appointments=appointments)
     announce_all(appointments, "changed")
+    announce_consults(event_type=EventType.CONSULT_BOOKED, appointments=appointments)
 
 
 def consult_changed(*, actor: User, change: ConsultChange, previous_agent: User) -> None:
@@ -74,6 +79,7 @@ def consult_changed(*, actor: User, change: ConsultChange, previous_agent: User)
     )
     # A consult moved to another team is gone from the old team's waiting room.
     announce_all([appointment], "changed", former_team_ids=[change.before.team_id])
+    announce_consults(event_type=EventType.CONSULT_CHANGED, appointments=[appointment])
 
 
 def sessions_changed(*, actor: User, changes: list[ConsultChange], previous_agent: User) -> None:
@@ -103,6 +109,7 @@ def sessions_changed(*, actor: User, changes: list[ConsultChange], previous_agen
         changes=anchor.changed_fields(participants_changed=any(change.participants.changed for change in changes)),
     )
     announce_all(sessions, "changed", former_team_ids=[change.before.team_id for change in changes])
+    announce_consults(event_type=EventType.CONSULT_CHANGED, appointments=sessions)
 
 
 def consult_cancelled(*, actor: User, appointment: Appointment) -> None:
@@ -111,6 +118,7 @@ def consult_cancelled(*, actor: User, appointment: Appointment) -> None:
     retire_rooms(appointment=appointment)
     record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=[appointment])
     announce_all([appointment], "cancelled")
+    announce_consults(event_type=EventType.CONSULT_CANCELLED, appointments=[appointment])
 
 
 def sessions_cancelled(*, actor: User, appointments: list[Appointment]) -> None:
@@ -121,6 +129,7 @@ def sessions_cancelled(*, actor: User, appointments: list[Appointment]) -> None:
         retire_rooms(appointment=appointment)
     record_consults(action=Action.CONSULT_CANCELLED, actor=actor, appointments=appointments)
     announce_all(appointments, "cancelled")
+    announce_consults(event_type=EventType.CONSULT_CANCELLED, appointments=appointments)
 
 
 def consult_cancelled_by_client(*, participant: Participant, appointment: Appointment) -> None:
@@ -144,11 +153,13 @@ def time_requested(*, request: TimeRequest) -> None:
 
 
 # Starting and ending a consult (scheduling.lifecycle) change no message, reminder or room: only the audit
-# entry follows here. The live events are the waiting room's, which says different things to the pages
-# depending on how the consult started or ended.
+# entry and the webhooks' event follow here. The live events are the waiting room's, which says different
+# things to the pages depending on how the consult started or ended.
 def consult_started(*, actor: User, appointment: Appointment) -> None:
     record_consults(action=Action.CONSULT_STARTED, actor=actor, appointments=[appointment])
+    announce_consults(event_type=EventType.CONSULT_STARTED, appointments=[appointment])
 
 
 def consult_ended(*, actor: User | str, appointment: Appointment) -> None:
     record_consults(action=Action.CONSULT_ENDED, actor=actor, appointments=[appointment])
+    announce_consults(event_type=EventType.CONSULT_ENDED, appointments=[appointment])

@@ -61,6 +61,8 @@ def mark_started(*, appointment: Appointment, by: User, now: datetime | None = N
     now = now or timezone.now()
     Appointment.objects.filter(pk=appointment.pk, started_at__isnull=True).update(started_at=now, updated_at=now)
     Appointment.objects.filter(pk=appointment.pk, ended_at__isnull=False).update(ended_at=None, updated_at=now)
+    # The effects describe the consult as it is now (the webhooks' event says "in progress").
+    appointment.refresh_from_db(fields=["started_at", "ended_at", "updated_at"])
     effects.consult_started(actor=by, appointment=appointment)
 
 
@@ -83,5 +85,6 @@ def mark_ended(
         ended_at=at or now, updated_at=now
     ):
         return False
+    appointment.refresh_from_db(fields=["ended_at", "updated_at"])
     effects.consult_ended(actor=by, appointment=appointment)
     return True

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "scheduling", "waitingroom", "videoproviders", "notifications", "audit", "privacy"]
+APPS = ["accounts", "scheduling", "waitingroom", "videoproviders", "notifications", "audit", "privacy", "webhooks"]
 
 
 def _imports(app: str) -> set[tuple[str, str]]:
@@ -32,7 +32,7 @@ def test_accounts_is_the_ground_floor_and_imports_no_other_app():
     assert _imports("accounts") == set()
 
 
-@pytest.mark.parametrize("app", ["notifications", "videoproviders", "audit"])
+@pytest.mark.parametrize("app", ["notifications", "videoproviders", "audit", "webhooks"])
 def test_apps_that_scheduling_calls_only_read_its_data(app):
     # scheduling's services call these apps; they read consults, never call back into booking or changing.
     readable = {"scheduling.models", "scheduling.selectors", "scheduling.recurrence", "scheduling.values"}
@@ -40,6 +40,21 @@ def test_apps_that_scheduling_calls_only_read_its_data(app):
         (path, module) for path, module in _imports(app) if module.startswith("scheduling") and module not in readable
     }
     assert calls_back == set()
+
+
+def test_webhooks_read_consults_and_are_called_only_where_changes_happen():
+    # The webhooks app reads consults and imports no app that reacts to them; scheduling's effects, the
+    # waiting room's check-in and the outbox plan events through its services, and nobody else reaches in.
+    readable = {"scheduling.models", "scheduling.selectors"}
+    found = {(path, module) for path, module in _imports("webhooks") if not module.startswith("accounts")}
+    assert {(path, module) for path, module in found if module not in readable} == set()
+    callers = {(path, module) for app in APPS for path, module in _imports(app) if module.split(".")[0] == "webhooks"}
+    assert {path for path, _module in callers} == {
+        "scheduling/effects.py",
+        "waitingroom/services.py",
+        "notifications/services.py",
+    }
+    assert {module for _path, module in callers} <= {"webhooks.services", "webhooks.models"}
 
 
 def test_the_waiting_room_reads_consults_and_changes_them_only_through_the_lifecycle_and_self_service():

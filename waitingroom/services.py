@@ -4,12 +4,14 @@ Presence comes from the client's page: it checks in every few seconds while open
 closed. A participant is waiting while the last check-in is recent and they have not left since.
 """
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +23,7 @@ from scheduling.models import Appointment, Participant
 from scheduling.selectors import can_manage
 from videoproviders.registry import providers
 from videoproviders.services import participant_entry, room_for_start
+from webhooks.services import announce_client_waiting
 
 from . import calls
 from .events import announce, call_channel, publish, team_channel
@@ -65,7 +68,12 @@ def check_in(*, participant: Participant, page: str = "") -> CheckIn:
     changes: dict[str, datetime | None] = {"last_seen_at": now}
     if arrived:
         changes |= {"arrived_at": now, "left_at": None}
-    Presence.objects.filter(pk=presence.pk).update(**changes)
+    # Only an arrival has something to save together; the check-ins every few seconds stay one statement.
+    with transaction.atomic() if arrived else contextlib.nullcontext():
+        Presence.objects.filter(pk=presence.pk).update(**changes)
+        if arrived:
+            # The organisation's webhook receivers hear of the arrival with the presence that records it.
+            announce_client_waiting(participant=participant, arrived_at=now)
     for name, value in changes.items():
         setattr(presence, name, value)
     if arrived:

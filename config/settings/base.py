@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "audit",
     "privacy",
     "reports",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -379,8 +380,14 @@ METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # How long a queued or claimed row may wait before the sweep assumes its task was lost.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
+# Outbound webhooks (webhooks/): how long a receiver may take to answer, how often beat queues due retries and
+# lost deliveries, and how long a claimed delivery may take before the sweep takes it back.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": NOTIFICATION_SWEEP_SECONDS},
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": WEBHOOK_SWEEP_SECONDS},
     "video-rooms-sweep": {"task": "videoproviders.sweep", "schedule": VIDEO_ROOM_SWEEP_SECONDS},
     # Built-in calls: pages gone without a goodbye have left; calls nobody is in any more end.
     "calls-sweep": {"task": "waitingroom.sweep_calls", "schedule": VIDEO_ROOM_SWEEP_SECONDS},

@@ -1,0 +1,136 @@
+"""The only writers of webhook endpoints' secrets and of deliveries.
+
+Planning (`announce_*`) runs inside the transaction of the change it announces (scheduling's effects, the
+waiting room's check-in, the outbox's failure), so an event exists if and only if the change was saved. Its
+rows are queued once the transaction commits; sending them is webhooks.sending's.
+"""
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.outbound import is_allowed_outbound_url, parse_address
+from scheduling.models import Appointment, Participant
+
+from . import payloads
+from .models import Delivery, DeliveryStatus, Endpoint, EventType, new_secret
+from .queue import enqueue_deliveries
+
+
+def check_endpoint_url(url: str) -> None:
+    """For an address an admin typed: https, and allowed by the platform's outbound rule."""
+    address = parse_address(url)
+    if address is None or address.scheme != "https":
+        raise ValidationError(
+            _("A webhook address must start with https:// and have no user name, query or fragment."),
+            code="outbound_url_form",
+        )
+    if not is_allowed_outbound_url(url):
+        raise ValidationError(
+            _(
+                "This address is not on the platform's list of allowed outbound addresses. Ask the platform "
+                "operator to allow it (OUTBOUND_API_URLS)."
+            ),
+            code="outbound_url_not_allowed",
+        )
+
+
+def roll_secret(*, endpoint: Endpoint) -> str:
+    """A new signing secret; the old one stops being used for the next request sent."""
+    secret = new_secret()
+    Endpoint.objects.filter(pk=endpoint.pk).update(secret=secret, updated_at=timezone.now())
+    endpoint.secret = secret
+    return secret
+
+
+def resend_delivery(*, delivery: Delivery) -> bool:
+    """A failed delivery goes again, with its original payload, as a fresh series of attempts."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, queued_at=now, updated_at=now
+        )
+        if updated:
+            transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
+    return bool(updated)
+
+
+# --- planning -----------------------------------------------------------------------------------------------
+
+
+def _subscribed(organisation_id: int, event_type: str) -> list[int]:
+    # The secret is not read here: planning decrypts nothing. Few endpoints per organisation, so the event
+    # list is filtered here rather than with a JSON lookup that SQLite lacks.
+    rows = Endpoint.objects.filter(organisation_id=organisation_id, active=True).values_list("pk", "events")
+    return [pk for pk, events in rows if event_type in events]
+
+
+def _plan(*, appointment: Appointment, event_type: str, datas: Callable[[], Iterable[dict]]) -> None:
+    """One event per data, one delivery per event and subscribed endpoint, queued after commit. The datas are
+    only made (and what they read only read) when an endpoint wants the event."""
+    endpoints = _subscribed(appointment.organisation_id, event_type)
+    if not endpoints:
+        return
+    now = timezone.now()
+    organisation_name = appointment.organisation.name
+    rows = []
+    for data in datas():
+        event_id = uuid.uuid4()
+        payload = payloads.event(
+            event_id=event_id,
+            event_type=event_type,
+            created=now,
+            organisation_name=organisation_name,
+            data=data,
+        )
+        rows += [
+            Delivery(
+                event_id=event_id,
+                organisation_id=appointment.organisation_id,
+                endpoint_id=endpoint_id,
+                event_type=event_type,
+                payload=payload,
+                next_attempt_at=now,
+                queued_at=now,
+            )
+            for endpoint_id in endpoints
+        ]
+    ids = [row.pk for row in Delivery.objects.bulk_create(rows)]
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+
+
+def announce_consults(*, event_type: EventType, appointments: list[Appointment]) -> None:
+    """Booked, changed, cancelled, started or ended: one event per consult (a series' sessions each)."""
+    if appointments:
+        _plan(
+            appointment=appointments[0],
+            event_type=event_type,
+            datas=lambda: [{"consult": payloads.consult(appointment)} for appointment in appointments],
+        )
+
+
+def announce_client_waiting(*, participant: Participant, arrived_at: datetime) -> None:
+    """A client arrived in the waiting room. Not who: the receiver asks the API for the consult's people."""
+    appointment = participant.appointment
+    _plan(
+        appointment=appointment,
+        event_type=EventType.CLIENT_WAITING,
+        datas=lambda: [{"consult": payloads.consult(appointment), "arrived_at": payloads.timestamp(arrived_at)}],
+    )
+
+
+def announce_message_failed(
+    *, appointment: Appointment, message_id: uuid.UUID, channel: str, purpose: str, reason: str
+) -> None:
+    """A message of the outbox failed for good: which kind, by which channel and why, never to whom."""
+    message = {"id": str(message_id), "channel": channel, "purpose": purpose, "reason": reason}
+    _plan(
+        appointment=appointment,
+        event_type=EventType.MESSAGE_FAILED,
+        datas=lambda: [{"consult": payloads.consult(appointment), "message": message}],
+    )
