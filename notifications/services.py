@@ -339,7 +339,7 @@ def record_sms_status(*, message_id: str, status: str, error_code: str, reason: 
         updated = rows.update(status=final, delivered_at=now, reason="", updated_at=now)
     else:
         with transaction.atomic():
-            failing = list(rows.select_for_update().select_related("appointment__organisation"))
+            failing = list(rows.select_for_update(of=("self",)).select_related("appointment__organisation"))
             updated = rows.update(
                 status=final, reason=reason, last_error=f"Twilio {status}, error {error_code or '-'}", updated_at=now
             )
@@ -400,7 +400,7 @@ def record_email_event(
     else:
         reason = _EMAIL_REASONS.get(reject_reason, Reason.UNKNOWN)
     with transaction.atomic():
-        failing = list(rows.select_for_update().select_related("appointment__organisation"))
+        failing = list(rows.select_for_update(of=("self",)).select_related("appointment__organisation"))
         rows.update(status=status, reason=reason, last_error=description[:500], updated_at=now)
         for row in failing:
             announce_failed(row, reason)

@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -73,14 +75,17 @@ class EndpointAdmin(OrganisationOwnedAdmin):
     def signing_secret(self, obj: Endpoint | None) -> str:
         if obj is None or obj.pk is None:
             return _("Made when the endpoint is saved, and shown here.")
-        return format_html(
-            '<code style="user-select:all">{}</code><div class="help">{}</div>',
-            obj.secret,
-            _(
-                "Copy it into the receiving system, which checks each request's Videoconsult-Signature with it. "
-                "Keep it secret; roll it (action on the list) when it may have leaked."
-            ),
+        help_text = _(
+            "Copy it into the receiving system, which checks each request's Videoconsult-Signature with it. "
+            "Keep it secret; roll it (action on the list) when it may have leaked."
         )
+        if len(obj.signing_secrets(timezone.now())) > 1:
+            until = date_format(timezone.localtime(obj.previous_secret_expires_at), "DATETIME_FORMAT")
+            help_text = _(
+                "Rolled: until %(until)s requests are signed with the previous secret as well, so the receiving "
+                "system keeps accepting them until it has this one."
+            ) % {"until": until}
+        return format_html('<code style="user-select:all">{}</code><div class="help">{}</div>', obj.secret, help_text)
 
     def response_add(self, request: HttpRequest, obj: Endpoint, post_url_continue=None) -> HttpResponse:
         # To the endpoint's page, where its secret is to be copied, rather than back to the list.
@@ -99,8 +104,10 @@ class EndpointAdmin(OrganisationOwnedAdmin):
         self.message_user(
             request,
             ngettext(
-                "%(count)d endpoint has a new signing secret; copy it from its page into the receiving system.",
-                "%(count)d endpoints have a new signing secret; copy each from its page into the receiving system.",
+                "%(count)d endpoint has a new signing secret; copy it from its page into the receiving system "
+                "within 24 hours (until then the old one signs as well).",
+                "%(count)d endpoints have a new signing secret; copy each from its page into the receiving system "
+                "within 24 hours (until then the old ones sign as well).",
                 rolled,
             )
             % {"count": rolled},

@@ -6,6 +6,7 @@ so what a receiver gets describes the consult as it was at that moment, even whe
 
 import secrets
 import uuid
+from datetime import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,10 @@ class Endpoint(models.Model):
     events = models.JSONField(_("events"), default=list)
     active = models.BooleanField(_("active"), default=True)
     secret = EncryptedTextField(_("signing secret"), default=new_secret, editable=False)
+    # After a roll the old secret signs alongside the new one for a while (as Stripe does), so the receiver
+    # can be switched over without refusing a single request.
+    previous_secret = EncryptedTextField(blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -51,6 +56,13 @@ class Endpoint(models.Model):
 
     def __str__(self) -> str:
         return self.description or self.url
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets each request is signed with now: the current one first."""
+        expires = self.previous_secret_expires_at
+        if self.previous_secret and expires is not None and now < expires:
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
 
 class DeliveryStatus(models.TextChoices):

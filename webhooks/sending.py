@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import requests
 from django.conf import settings
@@ -44,10 +44,12 @@ class Failure(Exception):
 
 def _post(delivery: Delivery, body: bytes) -> tuple[int, str]:
     endpoint = delivery.endpoint
+    now = time.time()
+    secrets = endpoint.signing_secrets(datetime.fromtimestamp(now, UTC))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        SIGNATURE_HEADER: signature_header(secret=endpoint.secret, timestamp=int(time.time()), body=body),
+        SIGNATURE_HEADER: signature_header(secrets=secrets, timestamp=int(now), body=body),
         EVENT_HEADER: str(delivery.event_id),
         DELIVERY_HEADER: str(delivery.public_id),
     }

@@ -7,7 +7,7 @@ rows are queued once the transaction commits; sending them is webhooks.sending's
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,12 +40,25 @@ def check_endpoint_url(url: str) -> None:
         )
 
 
+# How long the old secret keeps signing alongside the new one after a roll.
+PREVIOUS_SECRET_HOURS = 24
+
+
 def roll_secret(*, endpoint: Endpoint) -> str:
-    """A new signing secret; the old one stops being used for the next request sent."""
-    secret = new_secret()
-    Endpoint.objects.filter(pk=endpoint.pk).update(secret=secret, updated_at=timezone.now())
-    endpoint.secret = secret
-    return secret
+    """A new signing secret. For PREVIOUS_SECRET_HOURS requests carry a second signature made with the old
+    one, so the receiving system can be given the new secret without refusing anything meanwhile."""
+    now = timezone.now()
+    current = Endpoint.objects.get(pk=endpoint.pk)
+    fields = {
+        "secret": new_secret(),
+        "previous_secret": current.secret,
+        "previous_secret_expires_at": now + timedelta(hours=PREVIOUS_SECRET_HOURS),
+    }
+    # The update goes through the fields' own encryption, like save() does.
+    Endpoint.objects.filter(pk=endpoint.pk).update(updated_at=now, **fields)
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    return fields["secret"]
 
 
 def resend_delivery(*, delivery: Delivery) -> bool:

@@ -61,6 +61,9 @@ def test_rolling_the_secret_replaces_it_and_is_audited(admin_client, organisatio
     )
     endpoint.refresh_from_db()
     assert endpoint.secret != old and endpoint.secret.startswith("whsec_")
+    page = admin_client.get(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk])).content.decode()
+    assert endpoint.secret in page and old not in page
+    assert "requests are signed with the previous secret as well" in page
     assert AuditEvent.objects.filter(action="webhook_secret_rolled", organisation=organisation).count() == 1
 
 
