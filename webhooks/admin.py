@@ -1,6 +1,8 @@
 """Webhook endpoints for the organisation's admin (their secret shown to copy, rolled by an action), and
 the delivery log, read-only, with *Send again* for failed deliveries."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -8,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -28,7 +31,7 @@ class EndpointForm(forms.ModelForm):
         help_text=_("An https:// address of the receiving system. It gets a signed POST for every event chosen below."),
     )
     events = forms.MultipleChoiceField(
-        label=_("events"),
+        label=capfirst(_("events")),
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=EventType.values,
@@ -56,11 +59,11 @@ class EndpointAdmin(OrganisationOwnedAdmin):
     list_display = ["url", "description", "active", "events_display"]
     list_filter = ["active"]
     search_fields = ["url", "description"]
-    readonly_fields = ["signing_secret"]
+    readonly_fields = ["signing_secret", "deliveries"]
     actions = ["roll_secret"]
 
     def get_fields(self, request: HttpRequest, obj=None):
-        fields = ["url", "description", "events", "active", "signing_secret"]
+        fields = ["url", "description", "events", "active", "signing_secret", "deliveries"]
         return ["organisation", *fields] if is_platform_admin(request) else fields
 
     def get_list_display(self, request: HttpRequest):
@@ -85,7 +88,14 @@ class EndpointAdmin(OrganisationOwnedAdmin):
                 "Rolled: until %(until)s requests are signed with the previous secret as well, so the receiving "
                 "system keeps accepting them until it has this one."
             ) % {"until": until}
-        return format_html('<code style="user-select:all">{}</code><div class="help">{}</div>', obj.secret, help_text)
+        return format_html("<code>{}</code><br><small>{}</small>", obj.secret, help_text)
+
+    @admin.display(description=_("deliveries"))
+    def deliveries(self, obj: Endpoint | None) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        url = reverse("admin:webhooks_delivery_changelist") + f"?endpoint__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Delivery log of this endpoint"))
 
     def response_add(self, request: HttpRequest, obj: Endpoint, post_url_continue=None) -> HttpResponse:
         # To the endpoint's page, where its secret is to be copied, rather than back to the list.
@@ -119,21 +129,35 @@ class DeliveryAdmin(ReadOnlyAdmin, OrganisationScopedAdmin, admin.ModelAdmin):
     """The delivery log: what went where, how it was answered; written only by the planning and sending."""
 
     org_admin_read_only = True
-    list_display = [
-        "created_at",
-        "event_type",
-        "endpoint",
-        "status",
-        "attempts",
-        "response_status",
-        "next_attempt_at",
-    ]
+    # Narrow enough to sit beside the filters at 1280 px; the next attempt is on the delivery's page.
+    list_display = ["created_at", "event_type", "endpoint", "status", "attempts", "response_status"]
     # Only the organisation's own endpoints in the filter.
     list_filter = ["status", "event_type", ("endpoint", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["public_id", "event_id", "endpoint__url"]
     date_hierarchy = "created_at"
     list_select_related = ["endpoint"]
     actions = ["send_again"]
+    fields = [
+        "public_id",
+        "event_id",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_status",
+        "response_excerpt",
+        "delivered_at",
+        "created_at",
+        "payload_display",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.fields
+
+    @admin.display(description=_("payload"))
+    def payload_display(self, obj: Delivery) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, ensure_ascii=False))
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).defer("endpoint__secret")

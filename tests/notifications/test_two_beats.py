@@ -5,19 +5,18 @@ first claims it (QUEUED → SENDING); a row queued twice costs one task that fin
 
 The race shows on PostgreSQL, where the two sweeps' statements run side by side; on SQLite they take turns."""
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from celery.signals import task_prerun
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from notifications.models import DeliveryStatus, Heartbeat, MessageChannel, Notification
 from notifications.tasks import sweep_outbox_task
 from tests.factories import email_participant
+from tests.threads import at_once
 
 TRIALS = 5
 
@@ -25,24 +24,7 @@ TRIALS = 5
 def sweep_at_once(count: int) -> None:
     """Run the sweep task (as beat schedules it) in `count` threads released at the same instant; tasks the
     sweeps queue run in the sweeping thread (eager Celery), as on a worker."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            sweep_outbox_task()
-        except BaseException as error:  # reported to the test's thread below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    at_once([sweep_outbox_task] * count)
 
 
 def left_behind(ids: list[int]) -> None:

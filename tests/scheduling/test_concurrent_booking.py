@@ -7,17 +7,17 @@ write lock when a transaction begins, so there the requests run one after the ot
 without the agent's lock as well.
 """
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from scheduling.models import Appointment
 from scheduling.services import book_appointment
 from tests.factories import assistant_of, email_participant
+from tests.threads import at_once
 
 URL = reverse("scheduling:appointment-create")
 TRIALS = 6
@@ -25,26 +25,7 @@ TRIALS = 6
 
 def post_at_once(requests: list[tuple[Client, str, dict]]) -> list:
     """POST every request from its own thread, all released at the same instant."""
-    barrier = threading.Barrier(len(requests))
-    responses: list = [None] * len(requests)
-    errors: list[BaseException] = []
-
-    def run(index: int, client: Client, url: str, data: dict) -> None:
-        try:
-            barrier.wait(timeout=10)
-            responses[index] = client.post(url, data)
-        except BaseException as error:  # reported to the test's thread below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return responses
+    return at_once([partial(client.post, url, data) for client, url, data in requests])
 
 
 @pytest.fixture

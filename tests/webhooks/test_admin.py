@@ -81,7 +81,11 @@ def test_the_delivery_log_shows_only_the_organisation_s_own(client, organisation
     assert endpoint.url in page and "Failed" in page
     detail = client.get(reverse("admin:webhooks_delivery_change", args=[delivery.pk])).content.decode()
     assert str(delivery.event_id) in detail and "refused with 404" in detail
+    assert "&quot;type&quot;: &quot;consult.booked&quot;" in detail  # the JSON sent, readable
     assert endpoint.secret not in detail
+    endpoint_page = client.get(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk])).content.decode()
+    log = reverse("admin:webhooks_delivery_changelist") + f"?endpoint__id__exact={endpoint.pk}"
+    assert log in endpoint_page and endpoint.url in client.get(log).content.decode()
 
 
 def test_send_again_delivers_a_failed_delivery(
