@@ -34,12 +34,19 @@ BACKOFF = [timedelta(minutes=m) for m in (1, 5, 30, 60, 120, 300, 600)]
 EXCERPT = 200
 
 
+# A receiver's Retry-After is honoured up to this long; the attempts still end after MAX_ATTEMPTS.
+LONGEST_WAIT = timedelta(hours=12)
+
+
 class Failure(Exception):
-    def __init__(self, message: str, *, permanent: bool, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool, status: int | None = None, retry_after: timedelta | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.status = status
+        self.retry_after = retry_after
 
 
 def _post(delivery: Delivery, body: bytes) -> tuple[int, str]:
@@ -66,6 +73,7 @@ def _post(delivery: Delivery, body: bytes) -> tuple[int, str]:
             # An excerpt for the log, not the whole answer, whatever its size.
             excerpt = next(response.iter_content(EXCERPT), b"").decode("utf-8", "replace")
             status = response.status_code
+            wait = response.headers.get("Retry-After", "").strip()
     except (requests.ConnectionError, requests.Timeout) as error:
         raise Failure(f"{type(error).__name__}: {error}", permanent=False) from None
     except requests.RequestException as error:
@@ -73,7 +81,9 @@ def _post(delivery: Delivery, body: bytes) -> tuple[int, str]:
     if 200 <= status < 300:
         return status, excerpt
     passing = status == 429 or status >= 500
-    raise Failure(excerpt or f"HTTP {status}", permanent=not passing, status=status)
+    # Seconds only: what receivers send in practice (an HTTP date is read as no wish, the backoff applies).
+    retry_after = timedelta(seconds=int(wait)) if wait.isdigit() else None
+    raise Failure(excerpt or f"HTTP {status}", permanent=not passing, status=status, retry_after=retry_after)
 
 
 def send_delivery(*, delivery_id: int) -> str:
@@ -131,9 +141,15 @@ def _record_failure(delivery: Delivery, failure: Failure) -> str:
         status=DeliveryStatus.PENDING,
         response_status=failure.status,
         response_excerpt=excerpt,
-        next_attempt_at=timezone.now() + BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1],
+        next_attempt_at=timezone.now() + _wait(delivery.attempts, failure.retry_after),
     )
     return DeliveryStatus.PENDING
+
+
+def _wait(attempts: int, retry_after: timedelta | None) -> timedelta:
+    """The backoff after this many attempts, or longer when the receiver asked (within LONGEST_WAIT)."""
+    backoff = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+    return max(backoff, min(retry_after, LONGEST_WAIT)) if retry_after else backoff
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class Receiver:
     secret: str = ""
     # Statuses to answer, in turn; 200 once they are used up.
     answers: list[int] = field(default_factory=list)
+    # Sent with every answer that is not a success, when set.
+    retry_after: str = ""
     received: list[Received] = field(default_factory=list)
 
     def start(self) -> "Receiver":
@@ -58,6 +60,8 @@ class Receiver:
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
+                if status >= 300 and receiver.retry_after:
+                    self.send_header("Retry-After", receiver.retry_after)
                 self.end_headers()
                 self.wfile.write(b"ok" if status < 300 else f"refused with {status}".encode())
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from webhooks.models import Delivery, DeliveryStatus
-from webhooks.sending import MAX_ATTEMPTS, send_delivery, sweep
+from webhooks.sending import LONGEST_WAIT, MAX_ATTEMPTS, send_delivery, sweep
 
 
 class Rollback(Exception):
@@ -65,6 +65,20 @@ def test_too_many_requests_and_no_connection_are_passing_failures(book, endpoint
     delivery.refresh_from_db()
     assert delivery.attempts == 2 and "ConnectionError" in delivery.response_excerpt
     receiver.start()  # for the fixture's stop
+
+
+def test_a_receiver_s_retry_after_is_honoured_within_limits(book, endpoint, receiver):
+    receiver.answers, receiver.retry_after = [429, 503], "3600"
+    book()
+    delivery = Delivery.objects.get()
+    hour = timezone.now() + timedelta(hours=1)
+    assert hour - timedelta(seconds=5) < delivery.next_attempt_at <= hour
+    receiver.retry_after = str(7 * 24 * 3600)  # a week: no longer than LONGEST_WAIT
+    _due_now(delivery)
+    assert send_delivery(delivery_id=delivery.pk) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert timezone.now() + LONGEST_WAIT - timedelta(minutes=1) < delivery.next_attempt_at
+    assert delivery.next_attempt_at <= timezone.now() + LONGEST_WAIT
 
 
 def test_the_last_attempt_fails_the_delivery(book, endpoint, receiver):
