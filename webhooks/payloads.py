@@ -8,7 +8,7 @@ audit log names them: they act for the organisation, and receivers route events 
 import uuid
 from datetime import UTC, datetime
 
-from scheduling.models import Appointment
+from scheduling.models import Appointment, Series
 
 
 def timestamp(moment: datetime) -> str:
@@ -26,10 +26,21 @@ def consult_status(appointment: Appointment) -> str:
     return "scheduled"
 
 
-def consult(appointment: Appointment) -> dict:
+def series_ids(appointments: list[Appointment]) -> dict[int, str]:
+    """The series' public ids of these consults in one query (the sessions are often read without them)."""
+    pks = {appointment.series_id for appointment in appointments if appointment.series_id}
+    if not pks:
+        return {}
+    return {pk: str(public_id) for pk, public_id in Series.objects.filter(pk__in=pks).values_list("pk", "public_id")}
+
+
+def consult(appointment: Appointment, series: dict[int, str] | None = None) -> dict:
+    """`series`: series_ids() of the consults at hand, when there are several."""
+    if series is None:
+        series = series_ids([appointment])
     return {
         "id": str(appointment.public_id),
-        "series_id": str(appointment.series.public_id) if appointment.series is not None else None,
+        "series_id": series.get(appointment.series_id) if appointment.series_id else None,
         "team": {"name": appointment.team.name},
         "agent": {"name": appointment.agent.full_name, "email": appointment.agent.email},
         "start": timestamp(appointment.start),

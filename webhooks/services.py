@@ -119,12 +119,14 @@ def _plan(*, appointment: Appointment, event_type: str, datas: Callable[[], Iter
 
 def announce_consults(*, event_type: EventType, appointments: list[Appointment]) -> None:
     """Booked, changed, cancelled, started or ended: one event per consult (a series' sessions each)."""
-    if appointments:
-        _plan(
-            appointment=appointments[0],
-            event_type=event_type,
-            datas=lambda: [{"consult": payloads.consult(appointment)} for appointment in appointments],
-        )
+    if not appointments:
+        return
+
+    def datas() -> list[dict]:
+        series = payloads.series_ids(appointments)
+        return [{"consult": payloads.consult(appointment, series)} for appointment in appointments]
+
+    _plan(appointment=appointments[0], event_type=event_type, datas=datas)
 
 
 def announce_client_waiting(*, participant: Participant, arrived_at: datetime) -> None:

@@ -8,11 +8,14 @@ from django.utils import timezone
 from notifications.models import Notification
 from notifications.services import record_sms_status, sweep
 from scheduling import lifecycle
+from scheduling.models import Appointment
 from scheduling.recurrence import Frequency, Pattern
 from scheduling.series import cancel_sessions
 from scheduling.services import cancel_appointment
 from tests.factories import email_participant, sms_participant
 from waitingroom.services import check_in
+from webhooks.models import Delivery, EventType
+from webhooks.services import announce_consults
 
 PERSONAL = [b"Chris Client", b"chris@example.org", b"Sam Sms", b"+31612345678", b"612345678", b"insurance card"]
 
@@ -135,3 +138,14 @@ def test_a_message_given_up_by_the_sweep_is_delivered_as_failed(
     (failed,) = receiver.events("message.failed")
     assert failed["data"]["message"]["reason"] == "interrupted"
     _assert_signed_and_anonymous(receiver, endpoint)
+
+
+def test_planning_the_events_of_many_sessions_reads_each_thing_once(
+    series, reminder, first_start, endpoint, django_assert_num_queries
+):
+    booked = series(first_start, Pattern(Frequency.WEEKLY, count=6), send=False)
+    # As the series' writers hand them over: consults with their agent, organisation and team.
+    sessions = list(Appointment.objects.filter(series=booked).select_related("agent", "organisation", "team"))
+    with django_assert_num_queries(3):  # the endpoints, the series' id, one insert
+        announce_consults(event_type=EventType.CONSULT_CANCELLED, appointments=sessions)
+    assert Delivery.objects.filter(event_type="consult.cancelled").count() == 6
