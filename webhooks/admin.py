@@ -19,7 +19,7 @@ from accounts.admin_scope import OrganisationScopedAdmin, ReadOnlyAdmin, is_plat
 from accounts.admin_site import AdminEvent, admin_site
 
 from . import services
-from .models import Delivery, DeliveryStatus, Endpoint, EventType
+from .models import SUBSCRIBABLE, Delivery, DeliveryStatus, Endpoint, EventType
 
 
 class EndpointForm(forms.ModelForm):
@@ -32,9 +32,9 @@ class EndpointForm(forms.ModelForm):
     )
     events = forms.MultipleChoiceField(
         label=capfirst(_("events")),
-        choices=EventType.choices,
+        choices=SUBSCRIBABLE,
         widget=forms.CheckboxSelectMultiple,
-        initial=EventType.values,
+        initial=[value for value, _label in SUBSCRIBABLE],
         help_text=_("The events this address receives."),
     )
 
@@ -50,7 +50,7 @@ class EndpointForm(forms.ModelForm):
     def clean_events(self) -> list[str]:
         # Kept in the order of the list, whatever the order of the boxes ticked.
         chosen = set(self.cleaned_data["events"])
-        return [value for value in EventType.values if value in chosen]
+        return [value for value, _label in SUBSCRIBABLE if value in chosen]
 
 
 @admin.register(Endpoint, site=admin_site)
@@ -60,7 +60,7 @@ class EndpointAdmin(OrganisationOwnedAdmin):
     list_filter = ["active"]
     search_fields = ["url", "description"]
     readonly_fields = ["signing_secret", "deliveries"]
-    actions = ["roll_secret"]
+    actions = ["send_test_event", "roll_secret"]
 
     def get_fields(self, request: HttpRequest, obj=None):
         fields = ["url", "description", "events", "active", "signing_secret", "deliveries"]
@@ -103,6 +103,21 @@ class EndpointAdmin(OrganisationOwnedAdmin):
             return super().response_add(request, obj, post_url_continue)
         messages.info(request, _("Copy the signing secret below into the receiving system."))
         return HttpResponseRedirect(reverse("admin:webhooks_endpoint_change", args=[obj.pk]))
+
+    @admin.action(description=_("Send a test event"))
+    def send_test_event(self, request: HttpRequest, queryset) -> None:
+        endpoints = list(queryset.select_related("organisation"))
+        for endpoint in endpoints:
+            services.send_test_event(endpoint=endpoint)
+        self.message_user(
+            request,
+            ngettext(
+                "A test event (ping) is on its way to %(count)d endpoint; the delivery log shows its answer.",
+                "A test event (ping) is on its way to %(count)d endpoints; the delivery log shows their answers.",
+                len(endpoints),
+            )
+            % {"count": len(endpoints)},
+        )
 
     @admin.action(description=_("Roll the signing secret"))
     def roll_secret(self, request: HttpRequest, queryset) -> None:

@@ -23,6 +23,11 @@ class EventType(models.TextChoices):
     CONSULT_STARTED = "consult.started", _("Consult started")
     CONSULT_ENDED = "consult.ended", _("Consult ended")
     MESSAGE_FAILED = "message.failed", _("Message failed")
+    # Sent on the admin's request only, to try an endpoint; nobody subscribes to it.
+    PING = "ping", _("Test event")
+
+
+SUBSCRIBABLE = [(value, label) for value, label in EventType.choices if value != EventType.PING]
 
 
 def new_secret() -> str:

@@ -73,6 +73,22 @@ def resend_delivery(*, delivery: Delivery) -> bool:
     return bool(updated)
 
 
+def send_test_event(*, endpoint: Endpoint) -> None:
+    """A `ping` to one endpoint, whatever events it chose: to try its address and secret after setting up."""
+    organisation = endpoint.organisation
+    with transaction.atomic():
+        _save_and_queue(
+            _deliveries(
+                organisation_id=organisation.pk,
+                organisation_name=organisation.name,
+                event_type=EventType.PING,
+                data={"endpoint": {"id": str(endpoint.public_id)}},
+                endpoint_ids=[endpoint.pk],
+                now=timezone.now(),
+            )
+        )
+
+
 # --- planning -----------------------------------------------------------------------------------------------
 
 
@@ -83,38 +99,58 @@ def _subscribed(organisation_id: int, event_type: str) -> list[int]:
     return [pk for pk, events in rows if event_type in events]
 
 
+def _deliveries(
+    *,
+    organisation_id: int,
+    organisation_name: str,
+    event_type: str,
+    data: dict,
+    endpoint_ids: list[int],
+    now: datetime,
+) -> list[Delivery]:
+    """One event: its payload, and a delivery of it for each endpoint."""
+    event_id = uuid.uuid4()
+    payload = payloads.event(
+        event_id=event_id, event_type=event_type, created=now, organisation_name=organisation_name, data=data
+    )
+    return [
+        Delivery(
+            event_id=event_id,
+            organisation_id=organisation_id,
+            endpoint_id=endpoint_id,
+            event_type=event_type,
+            payload=payload,
+            next_attempt_at=now,
+            queued_at=now,
+        )
+        for endpoint_id in endpoint_ids
+    ]
+
+
+def _save_and_queue(rows: list[Delivery]) -> None:
+    ids = [row.pk for row in Delivery.objects.bulk_create(rows)]
+    transaction.on_commit(lambda: enqueue_deliveries(ids))
+
+
 def _plan(*, appointment: Appointment, event_type: str, datas: Callable[[], Iterable[dict]]) -> None:
     """One event per data, one delivery per event and subscribed endpoint, queued after commit. The datas are
     only made (and what they read only read) when an endpoint wants the event."""
-    endpoints = _subscribed(appointment.organisation_id, event_type)
-    if not endpoints:
+    endpoint_ids = _subscribed(appointment.organisation_id, event_type)
+    if not endpoint_ids:
         return
     now = timezone.now()
     organisation_name = appointment.organisation.name
-    rows = []
+    rows: list[Delivery] = []
     for data in datas():
-        event_id = uuid.uuid4()
-        payload = payloads.event(
-            event_id=event_id,
-            event_type=event_type,
-            created=now,
+        rows += _deliveries(
+            organisation_id=appointment.organisation_id,
             organisation_name=organisation_name,
+            event_type=event_type,
             data=data,
+            endpoint_ids=endpoint_ids,
+            now=now,
         )
-        rows += [
-            Delivery(
-                event_id=event_id,
-                organisation_id=appointment.organisation_id,
-                endpoint_id=endpoint_id,
-                event_type=event_type,
-                payload=payload,
-                next_attempt_at=now,
-                queued_at=now,
-            )
-            for endpoint_id in endpoints
-        ]
-    ids = [row.pk for row in Delivery.objects.bulk_create(rows)]
-    transaction.on_commit(lambda: enqueue_deliveries(ids))
+    _save_and_queue(rows)
 
 
 def announce_consults(*, event_type: EventType, appointments: list[Appointment]) -> None:

@@ -104,3 +104,24 @@ def test_send_again_delivers_a_failed_delivery(
     assert (delivery.status, delivery.attempts, delivery.response_status) == (DeliveryStatus.DELIVERED, 1, 200)
     assert len(receiver.received) == 2 and receiver.received[1].verified
     assert AuditEvent.objects.filter(action="webhook_resent", organisation=organisation).count() == 1
+
+
+def test_a_test_event_tries_the_address_and_secret(
+    client, organisation, endpoint, receiver, django_capture_on_commit_callbacks
+):
+    endpoint.events = ["consult.cancelled"]  # a ping goes whatever the events chosen
+    endpoint.save()
+    client.force_login(admin_of(organisation))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:webhooks_endpoint_changelist"),
+            {"action": "send_test_event", "_selected_action": [endpoint.pk]},
+        )
+    assert response.status_code == 302
+    (request,) = receiver.received
+    assert request.verified and request.event["type"] == "ping"
+    assert request.event["data"] == {"endpoint": {"id": str(endpoint.public_id)}}
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
+    # Not among the events an endpoint can choose.
+    add_page = client.get(ADD).content.decode()
+    assert 'value="consult.booked"' in add_page and 'value="ping"' not in add_page
