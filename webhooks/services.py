@@ -48,14 +48,16 @@ def roll_secret(*, endpoint: Endpoint) -> str:
     """A new signing secret. For PREVIOUS_SECRET_HOURS requests carry a second signature made with the old
     one, so the receiving system can be given the new secret without refusing anything meanwhile."""
     now = timezone.now()
-    current = Endpoint.objects.get(pk=endpoint.pk)
-    fields = {
-        "secret": new_secret(),
-        "previous_secret": current.secret,
-        "previous_secret_expires_at": now + timedelta(hours=PREVIOUS_SECRET_HOURS),
-    }
-    # The update goes through the fields' own encryption, like save() does.
-    Endpoint.objects.filter(pk=endpoint.pk).update(updated_at=now, **fields)
+    with transaction.atomic():
+        # Locked: two rolls at once must not both keep the same old secret as "previous".
+        current = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        fields = {
+            "secret": new_secret(),
+            "previous_secret": current.secret,
+            "previous_secret_expires_at": now + timedelta(hours=PREVIOUS_SECRET_HOURS),
+        }
+        # The update goes through the fields' own encryption, like save() does.
+        Endpoint.objects.filter(pk=endpoint.pk).update(updated_at=now, **fields)
     for name, value in fields.items():
         setattr(endpoint, name, value)
     return fields["secret"]
