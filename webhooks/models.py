@@ -114,6 +114,8 @@ class Delivery(models.Model):
             # The sweep's questions: which rows are due, which claims were lost.
             models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due"),
             models.Index(fields=["organisation", "status"], name="webhook_delivery_org_status"),
+            # The nightly pruning of the log.
+            models.Index(fields=["created_at"], name="webhook_delivery_created"),
         ]
 
     def __str__(self) -> str:

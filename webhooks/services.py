@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -73,6 +74,15 @@ def resend_delivery(*, delivery: Delivery) -> bool:
         if updated:
             transaction.on_commit(lambda: enqueue_deliveries([delivery.pk]))
     return bool(updated)
+
+
+def prune_deliveries(*, now: datetime | None = None) -> int:
+    """Delete delivered and failed deliveries older than WEBHOOK_LOG_DAYS, so the log stays the size of its
+    use. Returns how many went. Pending ones stay: their attempts end long before."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    finished = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+    deleted, _by_model = Delivery.objects.filter(created_at__lt=cutoff, status__in=finished).delete()
+    return deleted
 
 
 def send_test_event(*, endpoint: Endpoint) -> None:

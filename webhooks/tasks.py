@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import sending
+from . import sending, services
 
 
 @shared_task(name="webhooks.send", acks_late=True, ignore_result=True)
@@ -14,3 +14,8 @@ def send_delivery_task(delivery_id: int) -> str:
 def sweep_deliveries_task() -> dict:
     result = sending.sweep()
     return {"queued": result.queued, "recovered": result.recovered}
+
+
+@shared_task(name="webhooks.prune", ignore_result=True)
+def prune_deliveries_task() -> int:
+    return services.prune_deliveries()

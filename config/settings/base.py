@@ -385,6 +385,8 @@ NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=300)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
 WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+# The delivery log keeps this many days; older delivered and failed deliveries are deleted every night.
+WEBHOOK_LOG_DAYS = env.int("WEBHOOK_LOG_DAYS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {"task": "notifications.sweep", "schedule": NOTIFICATION_SWEEP_SECONDS},
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": WEBHOOK_SWEEP_SECONDS},
@@ -395,6 +397,10 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention": {
         "task": "privacy.erase_expired",
         "schedule": crontab(hour=env.int("RETENTION_HOUR_UTC", default=2), minute=30),
+    },
+    "webhooks-prune": {
+        "task": "webhooks.prune",
+        "schedule": crontab(hour=env.int("RETENTION_HOUR_UTC", default=2), minute=45),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

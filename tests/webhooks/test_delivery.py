@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from webhooks.models import Delivery, DeliveryStatus
 from webhooks.sending import LONGEST_WAIT, MAX_ATTEMPTS, send_delivery, sweep
+from webhooks.services import prune_deliveries
 
 
 class Rollback(Exception):
@@ -144,3 +145,15 @@ def test_an_address_no_longer_allowed_gets_nothing(book, endpoint, receiver, set
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED and "no longer allowed" in delivery.response_excerpt
     assert receiver.received == []
+
+
+def test_the_log_keeps_its_days_and_what_is_still_pending(book, endpoint, receiver, settings, tomorrow_at):
+    receiver.answers = [500]
+    book()
+    book(start=tomorrow_at(14))
+    pending, delivered = Delivery.objects.order_by("pk")
+    assert (pending.status, delivered.status) == (DeliveryStatus.PENDING, DeliveryStatus.DELIVERED)
+    later = timezone.now() + timedelta(days=settings.WEBHOOK_LOG_DAYS, minutes=1)
+    assert prune_deliveries(now=later - timedelta(minutes=2)) == 0
+    assert prune_deliveries(now=later) == 1
+    assert list(Delivery.objects.all()) == [pending]
