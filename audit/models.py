@@ -35,6 +35,8 @@ class Action(models.TextChoices):
     STATISTICS_EXPORTED = "statistics_exported", _("Statistics downloaded")
     WEBHOOK_SECRET_ROLLED = "webhook_secret_rolled", _("Webhook signing secret rolled")
     WEBHOOK_RESENT = "webhook_resent", _("Webhook delivery sent again")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 
 
 CHANGE_LABELS = {

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from scheduling.models import Appointment, Participant
 
-from .context import current_address
+from .context import current_address, current_channel
 from .models import Action, AuditEvent
 
 # Who did it: a signed-in user, or the name of a job or process ("Retention job"), or nobody known.
@@ -27,7 +27,11 @@ def record(
     obj: models.Model | None = None,
     changes: Iterable[str] | str = (),
 ) -> AuditEvent:
-    """Append one event; the address is that of the request being handled, if any."""
+    """Append one event; the address is that of the request being handled, if any, and the summary says
+    through which API key the actor acted, if they did."""
+    channel = current_channel.get()
+    if channel:
+        summary = f"{summary} · {channel}"
     return AuditEvent.objects.create(
         organisation_id=organisation_id,
         actor=actor if isinstance(actor, User) and actor.pk else None,

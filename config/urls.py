@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts.admin_site import admin_site
 from accounts.branding import logo
+from api.site import api
 from config.health import HealthView
 from config.metrics import metrics
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("waitingroom.urls")),
     path("", include("videoproviders.urls")),
     path("", include("reports.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

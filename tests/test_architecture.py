@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "scheduling", "waitingroom", "videoproviders", "notifications", "audit", "privacy", "webhooks"]
+APPS = ["accounts", "scheduling", "waitingroom", "videoproviders", "notifications", "audit", "privacy", "webhooks", "api"]
 
 
 def _imports(app: str) -> set[tuple[str, str]]:
@@ -100,3 +100,29 @@ def _module_imports(path: Path) -> set[str]:
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
     }
+
+
+def test_the_api_is_an_entry_point_that_changes_consults_only_through_the_scheduling_services():
+    # Like the views: it reads through selectors and changes consults only through the services that the
+    # pages use, so the same rules and effects apply; nothing of ours imports it.
+    allowed = {
+        "scheduling.models",
+        "scheduling.selectors",
+        "scheduling.rules",
+        "scheduling.phones",
+        "scheduling.recurrence",
+        "scheduling.changes",
+        "scheduling.services",
+        "scheduling.series",
+        "waitingroom.lists",
+        "audit.context",
+        "audit.models",
+        "audit.services",
+    }
+    found = {
+        (path, module)
+        for path, module in _imports("api")
+        if not module.startswith("accounts") and module not in allowed
+    }
+    assert found == set()
+    assert not any(module.startswith("api") for app in APPS if app != "api" for _path, module in _imports(app))

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # django-ninja serves the API; listed so its docs page uses its own bundled static files, not a CDN.
+    "ninja",
     "accounts",
     "scheduling",
     "waitingroom",
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
     "privacy",
     "reports",
     "webhooks",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -512,6 +515,10 @@ CALL_SIGNALS_PER_WINDOW = 300
 # Unknown join tokens from one address before its join requests are refused (HTTP 429) for the window.
 JOIN_TOKEN_MISSES_ALLOWED = env.int("JOIN_TOKEN_MISSES_ALLOWED", default=20)
 JOIN_TOKEN_MISS_WINDOW_SECONDS = env.int("JOIN_TOKEN_MISS_WINDOW_SECONDS", default=600)
+# Requests each API key may make per window (counted like the join links' misses, config/ratelimit.py);
+# beyond it the API answers 429 with Retry-After until the window ends.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_RATE_LIMIT_WINDOW_SECONDS = env.int("API_RATE_LIMIT_WINDOW_SECONDS", default=60)
 
 # Booking limits from the domain.
 APPOINTMENT_MAX_PARTICIPANTS = 10

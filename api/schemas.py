@@ -1,0 +1,162 @@
+"""What the API takes and gives, as pydantic schemas (they make the OpenAPI schema). Consults and series
+are named by their public UUIDs, teams by their name and agents by their email address: never by the
+database's sequential ids. Times are ISO 8601 with their offset; answers give them in the organisation's
+time zone."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, AwareDatetime
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL takes no NUL in text, and no database a lone surrogate: refuse them here as bad input.
+    if "\x00" in value:
+        raise ValueError("NUL characters are not allowed")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the text is not valid Unicode") from None
+    return value
+
+
+Storable = AfterValidator(_storable)
+Text200 = Annotated[str, Field(max_length=200), Storable]
+Address = Annotated[str, Field(max_length=254), Storable]
+Phone = Annotated[str, Field(max_length=32), Storable]
+LongText = Annotated[str, Field(max_length=2000), Storable]
+
+
+ChannelName = Literal["email", "sms", "link"]
+LanguageCode = Literal["nl", "en"]
+ScopeName = Literal["this", "following", "all"]
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="What went wrong, in the language asked for (Accept-Language).")
+    code: str = Field(description="A stable word for the kind of error: invalid, conflict, stale, ...")
+    errors: dict[str, list[str]] = Field(default_factory=dict, description="Messages per field.")
+    conflicts: list["ConflictOut"] = Field(default_factory=list)
+
+
+class ConflictOut(Schema):
+    """Another consult of the agent at that time; id and subject only for one the key's user may see."""
+
+    start: datetime
+    end: datetime
+    id: UUID | None = None
+    subject: str | None = None
+
+
+class ParticipantIn(Schema):
+    name: Text200
+    channel: ChannelName = Field(description="email: invitation by email; sms: by SMS; link: shared by you.")
+    email: Address = ""
+    phone: Phone = Field("", description="Mobile number, e.g. +31612345678 or 06 12345678.")
+    language: LanguageCode | None = Field(None, description="Of the messages; default the organisation's.")
+
+
+class ConsultIn(Schema):
+    team: Text200 = Field(description="The team's name, as GET /teams lists it.")
+    agent: Address = Field(description="The agent's email address, as GET /teams lists it.")
+    start: AwareDatetime
+    end: AwareDatetime
+    subject: Text200
+    message: LongText = Field(
+        description="Opens the invitation. The organisation's default message, sent as it is, reaches each "
+        "participant in their own language."
+    )
+    participants: list[ParticipantIn] = Field(max_length=50)
+    allow_conflicts: bool = Field(False, description="Book even though the agent has another consult then.")
+
+
+class ConsultChangeIn(ConsultIn):
+    sequence: int = Field(ge=0, le=2**31 - 1, description="The consult's sequence as last read (409 if outdated).")
+    scope: ScopeName = Field("this", description="For a session of a series: this one, the following, or all.")
+
+
+class CancelIn(Schema):
+    scope: ScopeName = "this"
+
+
+class RecurrenceIn(Schema):
+    frequency: Literal["DAILY", "WEEKLY", "MONTHLY", "YEARLY"]
+    interval: int = Field(1, ge=1, le=99)
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=list, max_length=7, description="For a weekly series, 0 = Monday; none: the first's."
+    )
+    count: int | None = Field(None, ge=2, le=200, description="Number of sessions; or give `until`.")
+    until: date | None = Field(None, description="Date of the last session; or give `count`.")
+    skip: list[date] = Field(default_factory=list, max_length=200, description="Dates of sessions to leave out.")
+    skip_closed: bool = Field(False, description="Leave out sessions on weekends and Dutch public holidays.")
+
+
+class SeriesIn(ConsultIn):
+    recurrence: RecurrenceIn
+
+
+class PersonOut(Schema):
+    name: str
+    email: str
+
+
+class ParticipantOut(Schema):
+    name: str
+    channel: str
+    language: str
+    email: str
+    phone: str
+    join_url: str = Field(description="The participant's own link to the waiting room.")
+
+
+class ConsultOut(Schema):
+    id: UUID
+    series: UUID | None
+    status: Literal["scheduled", "cancelled"]
+    sequence: int
+    team: str
+    agent: PersonOut
+    start: datetime
+    end: datetime
+    subject: str
+    message: str
+    link_expires_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    cancelled_at: datetime | None
+    participants: list[ParticipantOut]
+
+
+class ConsultPage(Schema):
+    count: int
+    items: list[ConsultOut]
+
+
+class ConsultsOut(Schema):
+    consults: list[ConsultOut] = Field(description="The consults the request booked, changed or cancelled.")
+
+
+class SeriesOut(Schema):
+    id: UUID
+    consults: list[ConsultOut]
+
+
+class WaitingParticipantOut(Schema):
+    name: str
+    state: Literal["absent", "waiting", "knocking", "in_call", "removed"]
+    waiting_since: datetime | None
+
+
+class WaitingOut(Schema):
+    id: UUID
+    active: bool = Field(description="The agent has started the consult and not ended it.")
+    started_at: datetime | None
+    ended_at: datetime | None
+    participants: list[WaitingParticipantOut]
+
+
+class TeamOut(Schema):
+    name: str
+    agents: list[PersonOut]
