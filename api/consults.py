@@ -7,7 +7,8 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
@@ -80,6 +81,7 @@ class ConsultFilter(Schema):
     team: str | None = Field(None, max_length=200, description="A team's name.")
     agent: str | None = Field(None, max_length=254, description="An agent's email address.")
     status: Literal["scheduled", "cancelled"] | None = None
+    series: UUID | None = Field(None, description="The sessions of one series.")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)
 
@@ -98,6 +100,8 @@ def list_consults(request: HttpRequest, filters: Query[ConsultFilter]) -> dict:
         qs = qs.filter(agent__email=filters.agent.strip().lower())
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.series:
+        qs = qs.filter(series__public_id=filters.series)
     qs = qs.order_by("start", "pk")
     page = _with_details(qs)[filters.offset : filters.offset + filters.limit]
     return {"count": qs.count(), "items": [consult_out(a) for a in page]}
@@ -124,13 +128,14 @@ def _service_kwargs(payload: ConsultIn, user: User) -> dict:
 
 
 @router.post("/consults", response={201: ConsultOut, **WRITE_ERRORS}, url_name="consult-book")
-def book_consult(request: HttpRequest, payload: ConsultIn) -> Status:
+def book_consult(request: HttpRequest, payload: ConsultIn, response: HttpResponse) -> Status:
     """Book a consult, as the booking form does: the invitations go out at once."""
     user = _writer(request)
     kwargs = _service_kwargs(payload, user)
     rows = participant_inputs(payload.participants, organisation=kwargs["team"].organisation)
     with acting_through(channel_of(key_of(request))):
         appointment = services.book_appointment(booked_by=user, participants=rows, **kwargs)
+    response["Location"] = reverse("api:consult-detail", kwargs={"public_id": appointment.public_id})
     return Status(201, consult_out(_consult(user, appointment.public_id)))
 
 

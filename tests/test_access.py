@@ -205,6 +205,10 @@ def world(db, django_capture_on_commit_callbacks):
     participant = appointment.participants.get()
     failed = Notification.objects.filter(appointment=appointment, participant=participant).first()
     Notification.objects.filter(pk=failed.pk).update(status=DeliveryStatus.FAILED, reason="mailbox_refused")
+    # An API key of the organisation, for its admin pages (made through the service, as the admin does).
+    from api.keys import create_key
+
+    create_key(name="Praktijksysteem", user=assistant, scope="read", created_by=admin)
     account = ServiceAccount.objects.create(
         organisation=team.organisation, provider="whereby", secret="k" * 30, webhook_secret="w" * 30
     )

@@ -21,17 +21,17 @@ class ApiClient:
     def __init__(self, client, key: str | None) -> None:
         self.client, self.key = client, key
 
-    def _headers(self, extra: dict) -> dict:
+    def headers(self, extra: dict) -> dict:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {self.key}"} if self.key else {}
         return {**headers, **extra}
 
     def get(self, path: str, data: dict | None = None, **extra):
-        return self.client.get(f"/api/v1{path}", data, **self._headers(extra))
+        return self.client.get(f"/api/v1{path}", data, **self.headers(extra))
 
     def send(self, method: str, path: str, body: dict, **extra):
         call = getattr(self.client, method)
         return call(
-            f"/api/v1{path}", json.dumps(body, default=str), content_type="application/json", **self._headers(extra)
+            f"/api/v1{path}", json.dumps(body, default=str), content_type="application/json", **self.headers(extra)
         )
 
     def post(self, path: str, body: dict, **extra):

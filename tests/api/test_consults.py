@@ -34,6 +34,7 @@ def test_booking_through_the_api_has_the_effects_of_booking_on_the_page(
     assert response.status_code == 201, response.json()
     body = response.json()
     through_api = Appointment.objects.get(public_id=body["id"])
+    assert response["Location"] == f"/api/v1/consults/{through_api.public_id}"
     assert _effects(through_api) == _effects(on_page) != []
     assert sorted(m.to[0] for m in mail.outbox) == sorted([through_api.agent.email, "chris@example.org"])
     events = AuditEvent.objects.filter(action=Action.CONSULT_BOOKED).order_by("pk")
@@ -88,6 +89,8 @@ def test_invalid_bookings_get_422_with_messages_per_field_and_save_nothing(assis
     assert unknown.status_code == 422 and set(unknown.json()["errors"]) == {"team"}
     nul = api.post("/consults", booking(subject="a\x00b"))
     assert nul.status_code == 422 and "subject" in nul.json()["errors"]
+    broken = api.client.post("/api/v1/consults", "{", content_type="application/json", **api.headers({}))
+    assert broken.status_code in (400, 422) and broken.json()["code"]
     assert not Appointment.objects.exists() and not Notification.objects.exists()
     assert not AuditEvent.objects.filter(action=Action.CONSULT_BOOKED).exists()
 
@@ -201,6 +204,8 @@ def test_booking_a_series_and_cancelling_the_following_sessions(assistant, api_a
     cancelled = api.post(f"/consults/{third}/cancel", {"scope": "following"})
     assert cancelled.status_code == 200
     assert [c["start"] for c in cancelled.json()["consults"]] == starts[2:]
+    listed = api.get("/consults", {"series": str(series.public_id), "status": "cancelled"}).json()
+    assert [c["start"] for c in listed["items"]] == starts[2:]
     statuses = list(series.occurrences.order_by("start").values_list("status", flat=True))
     assert statuses == ["scheduled", "scheduled", "cancelled", "cancelled"]
     assert AuditEvent.objects.filter(action=Action.SERIES_BOOKED, summary__contains="API key").exists()
