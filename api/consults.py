@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -19,7 +19,7 @@ from audit.context import acting_through
 from scheduling import changes, series, services
 from scheduling.models import Appointment, Participant
 from scheduling.recurrence import Pattern, pattern_errors, resolve_skips
-from scheduling.selectors import get_visible_appointment, visible_appointments
+from scheduling.selectors import visible_appointments
 from waitingroom.lists import consult_states
 
 from .auth import key_of
@@ -66,8 +66,10 @@ def _with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
 
 def _consult(user: User, public_id: UUID) -> Appointment:
     """The consult as the key's user may see it (404 for anything else, another organisation's included)."""
-    get_visible_appointment(user=user, public_id=public_id)
-    return _with_details(visible_appointments(user=user)).get(public_id=public_id)
+    try:
+        return _with_details(visible_appointments(user=user)).get(public_id=public_id)
+    except Appointment.DoesNotExist:
+        raise Http404 from None
 
 
 def _consults(user: User, appointments: list[Appointment]) -> list[dict]:

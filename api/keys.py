@@ -71,7 +71,7 @@ def _record(*, action: str, actor: Actor, api_key: ApiKey) -> None:
     record(
         action=action,
         actor=actor,
-        summary=f"{api_key} · {api_key.get_scope_display()} · {user.full_name} <{user.email}>",
+        summary=f"{api_key} · {api_key.scope} · {user.full_name} <{user.email}>",
         organisation_id=api_key.organisation_id,
         obj=api_key,
     )

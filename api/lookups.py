@@ -30,7 +30,7 @@ def find_agent(*, organisation: Organisation, email: str) -> User:
     return agent
 
 
-def _contact_key(channel: str, email: str, phone: str, name: str) -> str:
+def _contact_key(email: str, phone: str, name: str) -> str:
     """Whom a row names: their address, else their number, else their name (a shared link)."""
     if email.strip():
         return "email:" + email.strip().lower()
@@ -49,11 +49,11 @@ def participant_inputs(
     or for a shared link the same name) keeps that person, so their link stays valid; others are new."""
     existing: dict[str, int] = {}
     for participant in current:
-        key = _contact_key(participant.channel, participant.email, participant.phone, participant.name)
+        key = _contact_key(participant.email, participant.phone, participant.name)
         existing.setdefault(key, participant.pk)
     inputs = []
     for row in rows:
-        key = _contact_key(row.channel, row.email, row.phone if row.channel == "sms" else "", row.name)
+        key = _contact_key(row.email, row.phone if row.channel == "sms" else "", row.name)
         inputs.append(
             ParticipantInput(
                 name=row.name,

@@ -276,3 +276,12 @@ def test_teams_lists_what_the_user_may_book_for(assistant, agent, api_as, team):
     assert api_as(assistant).get("/teams").json() == [
         {"name": team.name, "agents": [{"name": agent.full_name, "email": agent.email}]}
     ]
+
+
+def test_a_series_that_meets_another_consult_is_refused_whole(assistant, api_as, weekly_body, first_start, book):
+    in_the_way = book(start=first_start + timedelta(weeks=2))
+    response = api_as(assistant).post("/series", weekly_body)
+    assert response.status_code == 422 and response.json()["code"] == "conflict"
+    assert [c["id"] for c in response.json()["conflicts"]] == [str(in_the_way.public_id)]
+    assert not Series.objects.exists() and list(Appointment.objects.all()) == [in_the_way]
+    assert not Notification.objects.exclude(appointment=in_the_way).exists()
