@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as SchemaError
 from scheduling.rules import ConflictError, StaleAppointmentError
 
 from .auth import RateLimited
+from .wording import schema_message
 
 
 def error_body(detail: str, code: str, errors: dict | None = None, conflicts: list | None = None) -> dict:
@@ -46,7 +47,7 @@ def install(api: NinjaAPI) -> None:
         for problem in error.errors:
             # ("body", "payload", "participants", 0, "name"): the place in what was sent, without the wrapper.
             place = [str(part) for part in problem.get("loc", ()) if part not in ("body", "payload", "query", "path")]
-            errors.setdefault(".".join(place) or "request", []).append(str(problem.get("msg", "")))
+            errors.setdefault(".".join(place) or "request", []).append(schema_message(problem))
         return respond(request, error_body(_("The request has errors."), "invalid", errors), 422)
 
     def denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:

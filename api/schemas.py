@@ -9,16 +9,19 @@ from uuid import UUID
 
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime
+from pydantic_core import PydanticCustomError
 
 
 def _storable(value: str) -> str:
     # PostgreSQL takes no NUL in text, and no database a lone surrogate: refuse them here as bad input.
-    if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("the text is not valid Unicode") from None
+        broken = True
+    else:
+        broken = "\x00" in value
+    if broken:
+        raise PydanticCustomError("unstorable_text", "The text holds NUL or broken Unicode.")
     return value
 
 

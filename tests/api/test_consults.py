@@ -285,3 +285,19 @@ def test_a_series_that_meets_another_consult_is_refused_whole(assistant, api_as,
     assert [c["id"] for c in response.json()["conflicts"]] == [str(in_the_way.public_id)]
     assert not Series.objects.exists() and list(Appointment.objects.all()) == [in_the_way]
     assert not Notification.objects.exclude(appointment=in_the_way).exists()
+
+
+def test_what_the_schema_refuses_is_told_per_field_in_the_language_asked_for(assistant, api_as, booking):
+    api = api_as(assistant)
+    body = booking(start="2030-01-01T10:00:00", participants=[{"name": "x" * 201, "channel": "fax"}])
+    del body["subject"]
+    dutch = api.post("/consults", body, HTTP_ACCEPT_LANGUAGE="nl").json()["errors"]
+    assert dutch["subject"] == ["Dit veld is verplicht."]
+    assert dutch["start"] == [
+        "Geef een datum en tijd in ISO 8601 met de afwijking van UTC, bijv. 2027-03-02T10:00:00+01:00."
+    ]
+    assert dutch["participants.0.name"] == ["Geef hoogstens 200 tekens."]
+    assert dutch["participants.0.channel"] == ["Kies een van: 'email', 'sms', 'link'."]
+    english = api.post("/consults", body, HTTP_ACCEPT_LANGUAGE="en").json()["errors"]
+    assert english["subject"] == ["This field is required."]
+    assert not Appointment.objects.exists()
