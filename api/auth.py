@@ -4,8 +4,10 @@ zone the answer is in."""
 import time
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from config.ratelimit import count
@@ -14,6 +16,7 @@ from .keys import key_for
 from .models import ApiKey
 
 PURPOSE = "API rate limit"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class RateLimited(Exception):
@@ -30,6 +33,9 @@ class ApiKeyAuth(HttpBearer):
         if api_key is None:
             return None
         _limit(api_key)
+        if request.method not in SAFE_METHODS and not api_key.can_write:
+            # Before the body is read: a read-only key learns nothing by sending one.
+            raise PermissionDenied(_("This API key may only read."))
         # The same rules as the pages: the services and selectors read request.user's roles.
         request.user = api_key.user
         organisation = api_key.organisation

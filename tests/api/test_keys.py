@@ -122,6 +122,8 @@ def test_a_read_only_key_reads_but_may_not_write(assistant, api_as, booking, boo
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     cancel = api.post(f"/consults/{consult.public_id}/cancel", {})
     assert cancel.status_code == 403
+    # Refused before the body is read: bad input or not, the answer is the same.
+    assert api.post("/series", {"nonsense": True}).status_code == 403
     assert Appointment.objects.count() == 1 and not Appointment.objects.filter(status="cancelled").exists()
 
 
