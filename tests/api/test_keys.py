@@ -5,11 +5,13 @@ import hashlib
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from api.models import ApiKey
 from audit.models import Action, AuditEvent
 from scheduling.models import Appointment
+from tests.api.conftest import ApiClient
 from tests.factories import OrganisationFactory, UserFactory, admin_of
 
 
@@ -132,3 +134,8 @@ def test_use_is_noted_on_the_key(assistant, api_as):
     assert ApiKey.objects.get().last_used_at is None
     api.get("/teams")
     assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_a_key_needs_no_csrf_token_as_a_program_has_no_cookie(assistant, make_key, booking):
+    api = ApiClient(Client(enforce_csrf_checks=True), make_key(assistant))
+    assert api.post("/consults", booking()).status_code == 201
