@@ -2,14 +2,12 @@
 scheduling.services, scheduling.series, scheduling.changes), acting as the key's user. Writes need a key
 with the write scope, and the audit log names the key."""
 
-from typing import Literal
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
+from ninja import Query, Router, Status
 
 from accounts.models import User
 from accounts.selectors import agents_by_team, bookable_teams
@@ -26,6 +24,7 @@ from .lookups import consult_out, find_agent, find_team, local, participant_inpu
 from .schemas import (
     CancelIn,
     ConsultChangeIn,
+    ConsultFilter,
     ConsultIn,
     ConsultOut,
     ConsultPage,
@@ -64,19 +63,9 @@ def _consult(user: User, public_id: UUID) -> Appointment:
 
 
 def _consults(user: User, appointments: list[Appointment]) -> list[dict]:
-    found = _with_details(Appointment.objects.filter(pk__in=[a.pk for a in appointments])).order_by("start", "pk")
+    found = _with_details(visible_appointments(user=user).filter(pk__in=[a.pk for a in appointments]))
+    found = found.order_by("start", "pk")
     return [consult_out(a) for a in found]
-
-
-class ConsultFilter(Schema):
-    starts_after: AwareDatetime | None = Field(None, description="Consults that start at or after this time.")
-    starts_before: AwareDatetime | None = Field(None, description="Consults that start before this time.")
-    team: str | None = Field(None, max_length=200, description="A team's name.")
-    agent: str | None = Field(None, max_length=254, description="An agent's email address.")
-    status: Literal["scheduled", "cancelled"] | None = None
-    series: UUID | None = Field(None, description="The sessions of one series.")
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 @router.get("/consults", response={200: ConsultPage, **ERRORS}, url_name="consult-list")

@@ -105,6 +105,17 @@ class PersonOut(Schema):
     email: str
 
 
+class ConsultFilter(Schema):
+    starts_after: AwareDatetime | None = Field(None, description="Consults that start at or after this time.")
+    starts_before: AwareDatetime | None = Field(None, description="Consults that start before this time.")
+    team: str | None = Field(None, max_length=200, description="A team's name.")
+    agent: str | None = Field(None, max_length=254, description="An agent's email address.")
+    status: Literal["scheduled", "cancelled"] | None = None
+    series: UUID | None = Field(None, description="The sessions of one series.")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
 class ParticipantOut(Schema):
     name: str
     channel: str
