@@ -52,12 +52,16 @@ class ApiKeyAdmin(OrganisationScopedAdmin, admin.ModelAdmin):
             kwargs["queryset"] = users.order_by("full_name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # A key's page only shows it; revoking is the list's action.
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
         if change:
-            return  # nothing of a key changes after it is made
+            return  # no change page saves (has_change_permission); nothing of a key changes after it is made
         # The form offers only active users of an organisation, which is what create_key asks.
         made = keys.create_key(name=obj.name, user=obj.user, scope=obj.scope, created_by=request.user)
         obj.pk = made.api_key.pk
