@@ -3,7 +3,7 @@ are named by their public UUIDs, teams by their name and agents by their email a
 database's sequential ids. Times are ISO 8601 with their offset; answers give them in the organisation's
 time zone."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -25,6 +25,20 @@ def _storable(value: str) -> str:
     return value
 
 
+# Real offsets lie within UTC-12 and UTC+14; databases take no more than about 16 hours (PostgreSQL).
+LARGEST_OFFSET = timedelta(hours=14)
+YEARS = range(1900, 9001)
+
+
+def _moment(value: datetime) -> datetime:
+    # In UTC from here on, as Django stores it; a year far out would overflow the services' arithmetic.
+    offset = value.utcoffset()
+    if offset is None or abs(offset) > LARGEST_OFFSET or value.year not in YEARS:
+        raise PydanticCustomError("moment_out_of_range", "The time or its offset is out of range.")
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_moment)]
 Storable = AfterValidator(_storable)
 Text200 = Annotated[str, Field(max_length=200), Storable]
 Address = Annotated[str, Field(max_length=254), Storable]
@@ -64,8 +78,8 @@ class ParticipantIn(Schema):
 class ConsultIn(Schema):
     team: Text200 = Field(description="The team's name, as GET /teams lists it.")
     agent: Address = Field(description="The agent's email address, as GET /teams lists it.")
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
     subject: Text200
     message: LongText = Field(
         description="Opens the invitation. The organisation's default message, sent as it is, reaches each "
@@ -106,8 +120,8 @@ class PersonOut(Schema):
 
 
 class ConsultFilter(Schema):
-    starts_after: AwareDatetime | None = Field(None, description="Consults that start at or after this time.")
-    starts_before: AwareDatetime | None = Field(None, description="Consults that start before this time.")
+    starts_after: Moment | None = Field(None, description="Consults that start at or after this time.")
+    starts_before: Moment | None = Field(None, description="Consults that start before this time.")
     team: str | None = Field(None, max_length=200, description="A team's name.")
     agent: str | None = Field(None, max_length=254, description="An agent's email address.")
     status: Literal["scheduled", "cancelled"] | None = None

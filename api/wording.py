@@ -35,6 +35,7 @@ MESSAGES: dict[str, Promise] = {
     "uuid_type": _("Give the UUID that the API named it by."),
     "model_attributes_type": _("Give an object with the fields the schema names."),
     "dict_type": _("Give an object with the fields the schema names."),
+    "moment_out_of_range": _("Give a time between the years 1900 and 9000, with an offset of at most 14 hours."),
     "unstorable_text": _("This text holds characters that cannot be stored (NUL, or broken Unicode)."),
 }
 

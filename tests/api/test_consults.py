@@ -300,4 +300,10 @@ def test_what_the_schema_refuses_is_told_per_field_in_the_language_asked_for(ass
     assert dutch["participants.0.channel"] == ["Kies een van: 'email', 'sms', 'link'."]
     english = api.post("/consults", body, HTTP_ACCEPT_LANGUAGE="en").json()["errors"]
     assert english["subject"] == ["This field is required."]
+    # Offsets of real time zones only (PostgreSQL refuses more than about 16 hours), and years that add up.
+    for moment in ("2030-01-01T10:00:00+20:00", "9999-12-31T23:00:00-05:00"):
+        far = api.post("/consults", booking(start=moment), HTTP_ACCEPT_LANGUAGE="en").json()["errors"]
+        assert far["start"] == ["Give a time between the years 1900 and 9000, with an offset of at most 14 hours."]
+    listed = api.get("/consults", {"starts_before": "4955-10-11T06:16:53-20:09"})
+    assert listed.status_code == 422 and "starts_before" in listed.json()["errors"]
     assert not Appointment.objects.exists()
