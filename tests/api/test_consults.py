@@ -35,6 +35,7 @@ def test_booking_through_the_api_has_the_effects_of_booking_on_the_page(
     body = response.json()
     through_api = Appointment.objects.get(public_id=body["id"])
     assert response["Location"] == f"/api/v1/consults/{through_api.public_id}"
+    assert "no-store" in response["Cache-Control"] and "Authorization" in response["Vary"]
     assert _effects(through_api) == _effects(on_page) != []
     assert sorted(m.to[0] for m in mail.outbox) == sorted([through_api.agent.email, "chris@example.org"])
     events = AuditEvent.objects.filter(action=Action.CONSULT_BOOKED).order_by("pk")
