@@ -308,3 +308,58 @@ def test_what_the_schema_refuses_is_told_per_field_in_the_language_asked_for(ass
     listed = api.get("/consults", {"starts_before": "4955-10-11T06:16:53-20:09"})
     assert listed.status_code == 422 and "starts_before" in listed.json()["errors"]
     assert not Appointment.objects.exists()
+
+
+def _audit(appointment) -> list[str]:
+    return list(AuditEvent.objects.filter(object_id=str(appointment.public_id)).values_list("action", flat=True))
+
+
+def test_changing_and_cancelling_through_the_api_has_the_effects_of_the_pages(
+    assistant, assistant_client, api_as, book, tomorrow_at, django_capture_on_commit_callbacks
+):
+    on_page, through_api = book(start=tomorrow_at(9)), book(start=tomorrow_at(10))
+    client = on_page.participants.get()
+    page_change = {
+        "date": tomorrow_at(9).strftime("%Y-%m-%d"),
+        "start_time": "14:00",
+        "end_time": "14:30",
+        "team": on_page.team_id,
+        "agent": on_page.agent_id,
+        "subject": "Moved",
+        "message": on_page.message,
+        "sequence": on_page.sequence,
+        "participants-TOTAL_FORMS": 1,
+        "participants-INITIAL_FORMS": 1,
+        "participants-MIN_NUM_FORMS": 1,
+        "participants-MAX_NUM_FORMS": 10,
+        "participants-0-participant_id": client.pk,
+        "participants-0-name": client.name,
+        "participants-0-channel": client.channel,
+        "participants-0-email": client.email,
+        "participants-0-language": client.language,
+    }
+    api = api_as(assistant)
+    api_change = {
+        "team": through_api.team.name,
+        "agent": through_api.agent.email,
+        "start": tomorrow_at(15).isoformat(),
+        "end": tomorrow_at(15, 30).isoformat(),
+        "subject": "Moved",
+        "message": through_api.message,
+        "sequence": through_api.sequence,
+        "participants": [
+            {"name": client.name, "channel": client.channel, "email": client.email, "language": client.language}
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert assistant_client.post(f"/consults/{on_page.public_id}/edit/", page_change).status_code == 302
+        assert api.put(f"/consults/{through_api.public_id}", api_change).status_code == 200
+    assert _effects(through_api) == _effects(on_page)
+    assert _audit(through_api) == _audit(on_page) == [Action.CONSULT_CHANGED, Action.CONSULT_BOOKED]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert assistant_client.post(f"/consults/{on_page.public_id}/cancel/", {"scope": "this"}).status_code == 302
+        assert api.post(f"/consults/{through_api.public_id}/cancel", {"scope": "this"}).status_code == 200
+    assert _effects(through_api) == _effects(on_page)
+    assert Purpose.CANCELLATION in {purpose for purpose, _channel, _whom in _effects(through_api)}
+    assert _audit(through_api) == _audit(on_page)
+    assert Action.CONSULT_CANCELLED in _audit(through_api)
