@@ -32,18 +32,18 @@ class ApiKeyAuth(HttpBearer):
         api_key = key_for(key=token)
         if api_key is None:
             return None
-        _limit(api_key)
-        if request.method not in SAFE_METHODS and not api_key.can_write:
-            # Before the body is read: a read-only key learns nothing by sending one.
-            raise PermissionDenied(_("This API key may only read."))
-        # The same rules as the pages: the services and selectors read request.user's roles.
-        request.user = api_key.user
         organisation = api_key.organisation
         timezone.activate(organisation.tzinfo)
         if "HTTP_ACCEPT_LANGUAGE" not in request.META:
             # Nobody asked for a language: the organisation's, rather than the site's default.
             translation.activate(organisation.default_language)
             request.LANGUAGE_CODE = organisation.default_language
+        _limit(api_key)
+        if request.method not in SAFE_METHODS and not api_key.can_write:
+            # Before the body is read: a read-only key learns nothing by sending one.
+            raise PermissionDenied(_("This API key may only read."))
+        # The same rules as the pages: the services and selectors read request.user's roles.
+        request.user = api_key.user
         return api_key
 
 

@@ -122,6 +122,8 @@ def test_a_read_only_key_reads_but_may_not_write(assistant, api_as, booking, boo
     assert api.get(f"/consults/{consult.public_id}").status_code == 200
     refused = api.post("/consults", booking())
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    # In the organisation's language when no other is asked for, as every answer.
+    assert refused.json()["detail"] == "Deze API-sleutel mag alleen lezen."
     cancel = api.post(f"/consults/{consult.public_id}/cancel", {})
     assert cancel.status_code == 403
     # Refused before the body is read: bad input or not, the answer is the same.
