@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "scheduling", "waitingroom", "videoproviders", "notifications", "audit", "privacy", "webhooks", "api"]
+APPS = [
+    "accounts",
+    "scheduling",
+    "waitingroom",
+    "videoproviders",
+    "notifications",
+    "audit",
+    "privacy",
+    "webhooks",
+    "api",
+]
 
 
 def _imports(app: str) -> set[tuple[str, str]]:
