@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.models import User
 from notifications.models import DeliveryStatus, MessageChannel, Notification
@@ -143,21 +143,26 @@ def _admissions(consults: AppointmentQuerySet) -> Iterable[tuple[int, int, float
     """Clients let in: seconds from their arrival, and from the planned start, until then. A presence keeps
     only the latest arrival: one that came after the admission (the client reloaded the call) no longer
     tells when they first waited, so it is left out."""
-    return (
-        Presence.objects.filter(
-            participant__appointment__in=consults.values("pk"),
-            arrived_at__isnull=False,
-            admitted_at__isnull=False,
-            arrived_at__lte=F("admitted_at"),
+    presence = "participants__presence__"
+    admitted = (
+        consults.filter(
+            **{
+                f"{presence}arrived_at__isnull": False,
+                f"{presence}admitted_at__isnull": False,
+            }
         )
         .values_list(
-            "participant__appointment__team_id",
-            "participant__appointment__agent_id",
-            SecondsBetween("admitted_at", "arrived_at"),
-            SecondsBetween("admitted_at", "participant__appointment__start"),
+            "team_id",
+            "agent_id",
+            SecondsBetween(f"{presence}admitted_at", f"{presence}arrived_at"),
+            SecondsBetween(f"{presence}admitted_at", "start"),
         )
         .order_by()
     )
+    # Compared here rather than in SQL: PostgreSQL guesses a third of the rows for a comparison of two
+    # columns, and with that guess drove the query from the presences (one consult lookup each, 112 ms at
+    # 100,000 consults) instead of from the period's consults.
+    return (row for row in admitted if row[2] >= 0)
 
 
 def _total(rows: list[Row]) -> Row:
