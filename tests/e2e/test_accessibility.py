@@ -1,6 +1,7 @@
 """Accessibility that a browser can see: axe with a light brand colour on every kind of page, reflow at
 320 px and at 200 % text, touch targets on the client's page, and a focus ring that stands out."""
 
+import os
 import re
 
 import pytest
@@ -10,10 +11,27 @@ from accounts.colours import contrast_ratio
 from tests.accounts.test_mfa import app_code
 from tests.e2e.conftest import check_accessibility, log_in
 
+# Set to a folder to keep screenshots of the narrow and enlarged pages for a look by eye.
+SCREENSHOTS = os.environ.get("SCREENSHOTS", "")
+
 LONG_NAME = "Johanna Wilhelmina Theodora Oldenbarneveltschimmelpenninckvandermeulenhoven"
 
 # The page's width against what it lays out: more means the page scrolls sideways.
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+# Text and controls that stick out of their card on the right (a long word in a flex row did, "appointment"
+# in Recurring appointment at 200 % text on a phone), by what they say.
+SPILLS = r"""[...document.querySelectorAll('.card *')]
+    .filter((e) => e.getClientRects().length > 0)
+    .filter((e) => e.getBoundingClientRect().right > e.closest('.card').getBoundingClientRect().right + 1)
+    .map((e) => (e.textContent || e.name || e.tagName).trim().split(/\s+/).join(' ').slice(0, 40))"""
+
+# How much of the screen the top bar covers once the page is scrolled (it was held in view and, wrapped to
+# many lines at 200 % text on a phone, covered all of it).
+TOPBAR_SHARE = """(() => { window.scrollTo(0, 1500);
+    const r = document.querySelector('.topbar').getBoundingClientRect();
+    const covered = Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0)); window.scrollTo(0, 0);
+    return covered / innerHeight; })()"""
 
 # Links and buttons a person can see on the client's card, with their size on screen.
 TARGETS = """[...document.querySelectorAll('.public__card a, .public__card button')]
@@ -30,6 +48,11 @@ FOCUS_RING = """() => {
     return {text: element.textContent.trim(), style: style.outlineStyle, width: style.outlineWidth,
             ring: style.outlineColor, behind: behind ? getComputedStyle(behind).backgroundColor : 'rgb(255, 255, 255)'};
 }"""
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
 
 
 def hex_colour(css: str) -> str:
@@ -103,17 +126,20 @@ def test_nothing_scrolls_sideways_at_320_px(page, assistant, agent, password, co
     participant.save()
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(f"/join/{participant.token}/")
+    screenshot(page, "320-join")
     assert page.evaluate(OVERFLOW) <= 0
     check_accessibility(page)
     log_in(page, agent.email, password)
     page.goto("/waiting-room/")
     page.locator(".person").wait_for()
+    screenshot(page, "320-waiting-room")
     assert page.evaluate(OVERFLOW) <= 0
     check_accessibility(page)
     page.context.clear_cookies()
     log_in(page, assistant.email, password)
-    for path in (f"/consults/{consult.public_id}/", "/consults/new/"):
+    for name, path in (("consult", f"/consults/{consult.public_id}/"), ("booking-form", "/consults/new/")):
         page.goto(path)
+        screenshot(page, f"320-{name}")
         assert page.evaluate(OVERFLOW) <= 0, path
         check_accessibility(page)
 
@@ -127,13 +153,17 @@ def test_at_200_percent_text_the_join_page_and_the_booking_form_fit(page, assist
     double_text = "document.documentElement.style.fontSize = '200%'"
     page.goto(f"/join/{participant.token}/")
     page.evaluate(double_text)
+    screenshot(page, f"200-percent-{width}-join")
     assert page.evaluate(OVERFLOW) <= 0
     check_accessibility(page)
     log_in(page, assistant.email, password)
     page.goto("/consults/new/")
     page.click("[data-add-participant]")
     page.evaluate(double_text)
+    screenshot(page, f"200-percent-{width}-booking-form")
     assert page.evaluate(OVERFLOW) <= 0
+    assert page.evaluate(SPILLS) == []
+    assert page.evaluate(TOPBAR_SHARE) <= 1 / 3
     check_accessibility(page)
 
 
