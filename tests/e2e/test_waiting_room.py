@@ -2,7 +2,14 @@
 
 import pytest
 
-from tests.e2e.conftest import book_soon, check_accessibility, log_in, record_announcements, wait_until
+from tests.e2e.conftest import (
+    book_soon,
+    check_accessibility,
+    log_in,
+    record_announcements,
+    wait_until,
+    watched_page,
+)
 from videoproviders.models import AgentVideoAccount
 from waitingroom.services import start_consult
 
@@ -160,25 +167,27 @@ def test_the_keyboard_stays_on_let_in_when_another_client_knocks(
     log_in(page, agent.email, password)
     page.goto("/waiting-room/")
     record_announcements(page)
-    clients = browser.new_context(base_url=live_server.url)
-    clients.new_page().goto(f"/join/{jan.token}/")
-    let_jan_in = page.get_by_role("button", name="Let Jan Peters in")
-    let_jan_in.focus()
-    page.evaluate("window.focusedBefore = document.activeElement")
-    wait_until(page, "window.said.length === 1")
+    # Each client on a page of their own, checked by axe as every page a browser test visits.
+    with watched_page(browser, live_server) as jan_page, watched_page(browser, live_server) as piet_page:
+        jan_page.goto(f"/join/{jan.token}/")
+        check_accessibility(jan_page)
+        let_jan_in = page.get_by_role("button", name="Let Jan Peters in")
+        let_jan_in.focus()
+        page.evaluate("window.focusedBefore = document.activeElement")
+        wait_until(page, "window.said.length === 1")
 
-    clients.new_page().goto(f"/join/{piet.token}/")
-    page.get_by_role("button", name="Let Piet Late in").wait_for()
-    assert page.evaluate("document.activeElement === window.focusedBefore && window.focusedBefore.isConnected")
-    wait_until(page, "window.said.length === 2")
-    start = two_clients.start.astimezone(two_clients.organisation.tzinfo).strftime("%H:%M")
-    assert page.evaluate("window.said[1]") == f"Piet Late is knocking: Intake at {start}."
-    assert page.title().startswith("(2) Waiting room")
-    check_accessibility(page)  # two knocking, each with a Let in button
-    assert "2 clients are waiting" in page.inner_text("[data-arrivals]")
+        piet_page.goto(f"/join/{piet.token}/")
+        check_accessibility(piet_page)
+        page.get_by_role("button", name="Let Piet Late in").wait_for()
+        assert page.evaluate("document.activeElement === window.focusedBefore && window.focusedBefore.isConnected")
+        wait_until(page, "window.said.length === 2")
+        start = two_clients.start.astimezone(two_clients.organisation.tzinfo).strftime("%H:%M")
+        assert page.evaluate("window.said[1]") == f"Piet Late is knocking: Intake at {start}."
+        assert page.title().startswith("(2) Waiting room")
+        check_accessibility(page)  # two knocking, each with a Let in button
+        assert "2 clients are waiting" in page.inner_text("[data-arrivals]")
 
-    # Letting Jan in takes his button away; the keyboard stays in the same consult.
-    page.keyboard.press("Enter")
-    let_jan_in.wait_for(state="detached")
-    assert page.evaluate("document.activeElement.classList.contains('waitlist__subject')")
-    clients.close()
+        # Letting Jan in takes his button away; the keyboard stays in the same consult.
+        page.keyboard.press("Enter")
+        let_jan_in.wait_for(state="detached")
+        assert page.evaluate("document.activeElement.classList.contains('waitlist__subject')")
