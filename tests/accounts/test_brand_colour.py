@@ -1,7 +1,10 @@
 """The brand colour keeps its text readable: the contrast computation, the admin's refusal and preview, and
 the colours the pages are given."""
 
+import re
+
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from accounts.colours import NEAR_BLACK, WHITE, brand_colours, contrast_ratio, light_backgrounds, relative_luminance
@@ -95,3 +98,24 @@ def test_pages_get_the_text_colours_with_the_brand(client, organisation, assista
     assert expected in client.get(f"/join/{participant.token}/").content.decode()
     client.force_login(assistant)
     assert expected in client.get(reverse("scheduling:dashboard")).content.decode()
+
+
+@pytest.mark.parametrize("brand", ["#ffd700", "#1f6f78"])
+def test_the_invitation_email_keeps_its_text_readable_on_and_beside_the_brand(organisation, book, brand):
+    # The client reads the email before any page: a light brand had white on gold (1.4:1) on its join button.
+    organisation.primary_colour = brand
+    organisation.save()
+    book()
+    (message,) = [m for m in mail.outbox if m.to == ["chris@example.org"]]  # the client's (factories)
+    html = next(content for content, kind in message.alternatives if kind == "text/html")
+    (button_text,) = re.findall(rf"background:{brand};color:(#[0-9a-fA-F]{{6}});", html)
+    assert contrast_ratio(button_text, brand) >= 4.5
+    # The sender's name above and the links in the text, on the email's white and light grey.
+    styles = [style for style in re.findall(r'<(?:p|a)\b[^>]*style="([^"]*)"', html) if "background" not in style]
+    text_colours = {colour for style in styles for colour in re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{6})", style)}
+    text_colours -= {"#1d2733"}  # the body text
+    assert text_colours, html
+    assert brand_colours(brand).text in text_colours
+    for colour in text_colours:
+        for background in ("#ffffff", "#f3f5f7"):
+            assert contrast_ratio(colour, background) >= 4.5, (colour, background)
