@@ -110,6 +110,18 @@ def edit(assistant, django_capture_on_commit_callbacks):
 
 
 @pytest.fixture(autouse=True)
+def default_language_and_time_zone():
+    """Each test starts in the settings' language and time zone: a request that activated another one (the
+    API answers in the organisation's language when none is asked for) leaves it on the thread, where the
+    next test's code outside a request would read it."""
+    from django.utils import timezone, translation
+
+    yield
+    translation.deactivate()
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Rate-limit counters live in the cache (or, while Redis is down, each process's own); each test starts
     without any."""
