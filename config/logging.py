@@ -20,7 +20,12 @@ from pythonjsonlogger.json import JsonFormatter
 
 _PATTERNS = [
     # A join link is the client's key to the consult; a calendar subscription's, to an agent's agenda.
-    (re.compile(r"(/join/|/j/|/calendar/)[A-Za-z0-9_-]{16,}"), r"\1[token]"),
+    # A token's characters percent-encoded (%2D for "-", as some mail scanners rewrite links) are part of it.
+    (re.compile(r"(/join/|/j/|/calendar/)(?:[A-Za-z0-9_-]|%[0-9A-Fa-f]{2}){16,}"), r"\1[token]"),
+    # API keys (vc_<prefix>_<secret>: the prefix names the key in the admin and stays) and webhook signing
+    # secrets, wherever they appear, not only after "Bearer" or "secret=".
+    (re.compile(r"\b(vc_[0-9a-f]{8}_)[A-Za-z0-9_-]+"), r"\1[secret]"),
+    (re.compile(r"\bwhsec_[A-Za-z0-9_-]+"), "whsec_[secret]"),
     # JSON Web Tokens (Jitsi room links carry one).
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[jwt]"),
     (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE), r"\1[secret]"),

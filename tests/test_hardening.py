@@ -83,6 +83,9 @@ def test_activity_keeps_the_session(assistant_client, settings):
         ("Authorization: Bearer sk_live_abcdef123456", "Bearer [secret]", "sk_live"),
         ("https://meet.jit.si/consult-1?jwt=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl", "jwt=", "c2lnbmF0"),
         ('{"api_key": "whereby-secret-key"}', '"api_key": "[secret]"', "whereby-secret-key"),
+        ('"GET /join/Fr3Qxz2zQ5uGG1xl2BAfqg%2DBaiVRo HTTP/1.1" 404', "/join/[token] HTTP", "BaiVRo"),
+        ("key vc_1a2b3c4d_Zr0mXq9lJ3kP8sT1uV4wY7aB", "vc_1a2b3c4d_[secret]", "Zr0mXq9l"),
+        ("secret whsec_N3vErTeLl-aNyOne_x9", "whsec_[secret]", "N3vErTeLl"),
     ],
 )
 def test_logs_never_carry_secrets(text, kept, gone):

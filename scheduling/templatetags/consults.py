@@ -34,6 +34,11 @@ def series_badge(appointment: Appointment) -> SafeString:
     return mark_safe(rendering.series_badge(appointment))  # noqa: S308 - escaped in rendering
 
 
+@register.simple_tag
+def time_request_badge(appointment: Appointment) -> SafeString:
+    return mark_safe(rendering.time_request_badge(appointment))  # noqa: S308 - escaped in rendering
+
+
 @register.simple_tag(takes_context=True)
 def start_button(
     context: template.Context, appointment: Appointment, small: bool = False, extra_class: str = "", style: str = ""

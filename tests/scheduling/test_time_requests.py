@@ -1,5 +1,6 @@
 """A client's request for another time as the staff see it: on the consult's page (its team only), marked in
-the overview, closed by a change or a cancellation, erased with the client; and the organisation's setting."""
+the overview and the day agenda, closed by a change or a cancellation, erased with the client; and the
+organisation's setting."""
 
 from datetime import timedelta
 
@@ -59,6 +60,14 @@ def test_staff_of_another_team_or_organisation_do_not_see_it(client, consult, as
 def test_the_overview_marks_consults_with_an_open_request(assistant_client, consult, asked, book):
     book(start=consult.start + timedelta(hours=1), end=consult.start + timedelta(hours=1, minutes=30))
     body = assistant_client.get(reverse("scheduling:dashboard") + "?days=7").content.decode()
+    assert body.count("Another time asked") == 1
+
+
+def test_the_day_agenda_marks_it_too(client, consult, asked, agent, book):
+    book(start=consult.start + timedelta(hours=1), end=consult.start + timedelta(hours=1, minutes=30))
+    client.force_login(agent)
+    day = timezone.localdate(consult.start, consult.organisation.tzinfo)
+    body = client.get(reverse("scheduling:agenda") + f"?date={day.isoformat()}").content.decode()
     assert body.count("Another time asked") == 1
 
 
