@@ -58,7 +58,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "csv_query": filters.query_for(),
         "charts": charts(report.rows, with_team),
         "columns": columns(),
-        "rows": bool(report.rows),
+        "has_rows": bool(report.rows),
         "body": format_html_join("", "{}", ((table_row(label(row, with_team), cells(row)),) for row in report.rows)),
         "footer": table_row(_("All"), cells(report.total)),
         "late_hours": int(LATE_CANCELLATION.total_seconds() // 3600),
